@@ -1,0 +1,131 @@
+"""`ftready status`: fetch index data for packages and judge them on every target.
+
+Thin orchestration over the index client (I/O, threads) and ``verdicts`` (pure rules).
+``check_packages`` is the engine that deps and track reuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from ..errors import BadInput, IndexUnavailable, ProjectNotFound
+from ..index.client import IndexClient
+from ..verdicts.model import ExtraIndexStatus, PackageStatus, Target, Verdict
+from ..verdicts.status import build_status, extra_index_status, uniform_status, with_info
+
+
+@dataclass(frozen=True)
+class PackageRequest:
+    """One package to judge: its latest release, or an exact pin."""
+
+    name: str  # canonical name
+    version: str | None
+    requested: str  # the text the user gave
+
+
+def parse_request(text: str) -> PackageRequest:
+    """``numpy`` or ``numpy==2.1.0``; anything else is a one-line BadInput."""
+    raw = text.strip()
+    try:
+        req = Requirement(raw)
+    except InvalidRequirement:
+        raise BadInput(f"not a package name or NAME==VERSION: {text!r}") from None
+    if req.url or req.marker:
+        raise BadInput(f"give a plain NAME or NAME==VERSION, not {text!r}")
+    version = None
+    if req.specifier:
+        specs = list(req.specifier)
+        if len(specs) != 1 or specs[0].operator not in ("==", "==="):
+            raise BadInput(f"only an exact pin NAME==VERSION is supported, not {text!r}")
+        version = specs[0].version
+        if "*" in version:
+            raise BadInput(f"only an exact pin NAME==VERSION is supported, not {text!r}")
+    return PackageRequest(str(canonicalize_name(req.name)), version, raw)
+
+
+def read_request_file(path: str) -> list[PackageRequest]:
+    """A list of NAME[==VERSION], one per line; ``#`` comments and blank lines skipped."""
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            lines = fh.read().splitlines()
+    except OSError as exc:
+        raise BadInput(f"cannot read: {exc.strerror}", path=path) from None
+    except UnicodeDecodeError:
+        raise BadInput("not a UTF-8 text file", path=path) from None
+    out = []
+    for number, line in enumerate(lines, 1):
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            continue
+        try:
+            out.append(parse_request(text))
+        except BadInput as exc:
+            raise BadInput(str(exc), path=path, line=number) from None
+    return out
+
+
+def dedupe(requests: Iterable[PackageRequest]) -> list[PackageRequest]:
+    seen: set[tuple[str, str | None]] = set()
+    out = []
+    for r in requests:
+        if (r.name, r.version) not in seen:
+            seen.add((r.name, r.version))
+            out.append(r)
+    return out
+
+
+def check_one(client: IndexClient, request: PackageRequest, targets: Sequence[Target]) -> PackageStatus:
+    """Status of one package; index trouble becomes an `error` status, never a guess."""
+    try:
+        files = client.project_files(request.name)
+    except ProjectNotFound:
+        return uniform_status(request.name, request.requested, targets, Verdict.MISSING,
+                              f"no project {request.name!r} on the index", version=request.version)
+    except IndexUnavailable as exc:
+        return uniform_status(request.name, request.requested, targets, Verdict.ERROR, str(exc),
+                              version=request.version)
+    status = build_status(files, targets, requested=request.requested, version=request.version)
+    if status.version is None or status.targets and status.targets[0].verdict is Verdict.MISSING:
+        return status
+    info, info_error = None, None
+    if client.config.json_url:
+        try:
+            info = client.project_info(request.name, status.version)
+        except (IndexUnavailable, ProjectNotFound) as exc:
+            info_error = str(exc)
+    extra = [_extra(client, url, request.name, targets) for url in client.config.extra_index_urls]
+    return with_info(status, info, info_error, [e for e in extra if e])
+
+
+def _extra(client: IndexClient, url: str, name: str, targets: Sequence[Target]) -> ExtraIndexStatus | None:
+    try:
+        return extra_index_status(client.project_files(name, index_url=url), targets)
+    except ProjectNotFound:
+        return None
+    except IndexUnavailable as exc:
+        return ExtraIndexStatus(url, None, error=str(exc))
+
+
+def check_packages(
+    client: IndexClient,
+    requests: Sequence[PackageRequest],
+    targets: Sequence[Target],
+    *,
+    progress: Callable[[PackageStatus], None] | None = None,
+) -> list[PackageStatus]:
+    """Statuses in the order of ``requests``, fetched in parallel (bounded threads)."""
+    results: dict[int, PackageStatus] = {}
+    indexed = list(enumerate(requests))
+    for (i, request), outcome in client.map(lambda item: check_one(client, item[1], targets), indexed):
+        if isinstance(outcome, BaseException):
+            outcome = uniform_status(request.name, request.requested, targets, Verdict.ERROR,
+                                     f"internal error: {type(outcome).__name__}: {outcome}",
+                                     version=request.version)
+        results[i] = outcome
+        if progress is not None:
+            progress(outcome)
+    return [results[i] for i in range(len(requests))]

@@ -1,0 +1,43 @@
+"""One exception hierarchy; the CLI maps each class to a one-line message and exit code."""
+
+from __future__ import annotations
+
+
+class FtreadyError(Exception):
+    """Base of every error ftready reports to a user (never shown as a traceback)."""
+
+    exit_code = 3
+
+
+class BadInput(FtreadyError):
+    """The user gave us something we cannot read: a file, a line, a value (exit 2)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        super().__init__(f"{where}{message}")
+
+
+class IncompleteError(FtreadyError):
+    """The work could not be completed (network, interpreter, resolver...) (exit 3)."""
+
+    exit_code = 3
+
+
+class IndexUnavailable(IncompleteError):
+    """The package index could not be read; a status built on it is `error`, never a guess."""
+
+
+class ProjectNotFound(FtreadyError):
+    """The index answered 404 for this project: the verdict is `missing`."""
+
+    exit_code = 1
+
+
+class InterpreterError(IncompleteError):
+    """No free-threaded interpreter could be found or built."""

@@ -1,0 +1,32 @@
+"""How to reach the indexes: URLs, cache, concurrency, offline mode."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+PYPI_SIMPLE = "https://pypi.org/simple/"
+PYPI_JSON = "https://pypi.org/pypi/"
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("FTREADY_CACHE_DIR") or platformdirs.user_cache_dir("ftready"))
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Settings shared by every index request of one run."""
+
+    index_url: str = PYPI_SIMPLE  # a PEP 691 simple API root
+    json_url: str | None = PYPI_JSON  # PyPI-style JSON API root (None: derive/skip)
+    extra_index_urls: tuple[str, ...] = ()
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    use_cache: bool = True
+    offline: bool = False  # answer from the cache only; a miss is `error`
+    concurrency: int = 16
+    timeout: float = 30.0
+    retries: int = 4
+    backoff: float = 0.5  # seconds, doubled per attempt (Retry-After wins when given)

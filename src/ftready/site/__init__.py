@@ -1,0 +1,1 @@
+"""site layer (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Targets, tag matching, verdict rules and package status: pure functions, no I/O."""

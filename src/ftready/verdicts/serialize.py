@@ -1,0 +1,80 @@
+"""Model <-> JSON: the documented, versioned schema (docs/json-schema.md).
+
+Generic over the frozen dataclasses of ``model`` so that every layer (CLI JSON, the
+SQLite store, the site's JSON download) writes the same shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from datetime import datetime
+from typing import Any, TypeVar
+
+from . import model
+from .model import SCHEMA_VERSION, Target
+
+T = TypeVar("T")
+
+
+def to_data(obj: Any) -> Any:
+    """Turn a model object into plain JSON-able data (targets become their names)."""
+    if isinstance(obj, Target):
+        return obj.name
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out = {f.name: to_data(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        if isinstance(obj, model.ClassifierLevel):
+            out["text"] = str(obj)
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [to_data(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_data(v) for k, v in obj.items()}
+    return obj
+
+
+def document(kind: str, items: list[Any], **extra: Any) -> dict[str, Any]:
+    """Wrap results in the top-level envelope every JSON output shares."""
+    from .. import __version__
+
+    return {"schema": f"ftready.{kind}", "schema_version": SCHEMA_VERSION,
+            "ftready_version": __version__, **extra, "results": to_data(items)}
+
+
+def from_data(cls: type[T], data: Any) -> T:
+    """Inverse of ``to_data`` for a model class (used by the store and tests)."""
+    return typing.cast(T, _convert(cls, data))
+
+
+def _convert(tp: Any, data: Any) -> Any:
+    if data is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _convert(args[0], data)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_convert(args[0], x) for x in data)
+        return tuple(_convert(a, x) for a, x in zip(args, data))
+    if tp is Target:
+        from .targets import parse_target
+
+        return parse_target(data)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(data)
+    if tp is datetime:
+        return datetime.fromisoformat(data)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp, vars(model))
+        kwargs = {f.name: _convert(hints[f.name], data[f.name])
+                  for f in dataclasses.fields(tp) if f.name in data}
+        return tp(**kwargs)
+    return data

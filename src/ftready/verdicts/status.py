@@ -1,0 +1,120 @@
+"""Package status: the verdicts of one package on every requested target.
+
+Pure: index data in, ``PackageStatus`` out. The status command does the fetching.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from .model import (
+    ClassifierLevel,
+    ExtraIndexStatus,
+    PackageStatus,
+    ProjectFiles,
+    ProjectInfo,
+    Target,
+    TargetStatus,
+    Verdict,
+)
+from .rules import Releases, choose, ft_history, is_pure
+
+_CLASSIFIER = re.compile(r"^Programming Language :: Python :: Free Threading :: (\d+) - (.+)$")
+
+
+def classifier_level(classifiers: Sequence[str]) -> ClassifierLevel | None:
+    """The highest "Free Threading :: N - Label" trove classifier, if any."""
+    levels = [ClassifierLevel(int(m[1]), m[2].strip())
+              for c in classifiers if (m := _CLASSIFIER.match(c.strip()))]
+    return max(levels, key=lambda c: c.level) if levels else None
+
+
+def _str(value: object | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def uniform_status(name: str, requested: str, targets: Sequence[Target], verdict: Verdict,
+                   detail: str, *, version: str | None = None) -> PackageStatus:
+    """A status with the same verdict everywhere: `missing` or `error` (with why)."""
+    return PackageStatus(
+        name=name, requested=requested, version=version,
+        targets=tuple(TargetStatus(t, verdict, version, detail=detail) for t in targets),
+        error=detail if verdict is Verdict.ERROR else None,
+        checked_at=_now(),
+    )
+
+
+def build_status(
+    files: ProjectFiles,
+    targets: Sequence[Target],
+    *,
+    requested: str | None = None,
+    version: str | None = None,
+) -> PackageStatus:
+    """Judge the latest release (or the pinned ``version``) on every target."""
+    requested = requested or (f"{files.name}=={version}" if version else files.name)
+    releases = Releases(files)
+    if version is not None:
+        found = releases.pinned(version)
+        if found is None:
+            return uniform_status(files.name, requested, targets, Verdict.MISSING,
+                                  f"no release {version} of {files.name}", version=version)
+        judged, release_files = found
+    else:
+        latest = releases.latest()
+        if latest is None:
+            return uniform_status(files.name, requested, targets, Verdict.MISSING,
+                                  f"{files.name} has no installable release files")
+        judged, release_files = latest, releases.by_version[latest]
+    per_target = []
+    for target in targets:
+        choice = choose(release_files, target)
+        history = ft_history(releases, target)
+        per_target.append(TargetStatus(
+            target=target,
+            verdict=choice.verdict,
+            version=str(judged),
+            first_ft_version=_str(history.first_stable),
+            first_ft_prerelease=_str(history.first_prerelease),
+            latest_ft_version=_str(history.latest),
+            wheel=choice.wheel,
+            detail=choice.detail,
+        ))
+    return PackageStatus(
+        name=files.name,
+        requested=requested,
+        version=str(judged),
+        targets=tuple(per_target),
+        pure=is_pure(release_files),
+        checked_at=_now(),
+    )
+
+
+def with_info(status: PackageStatus, info: ProjectInfo | None, info_error: str | None = None,
+              extra: Sequence[ExtraIndexStatus] = ()) -> PackageStatus:
+    """Attach what the JSON API and extra indexes add; they never change verdicts."""
+    changes: dict[str, object] = {"extra_indexes": tuple(extra)}
+    if info is not None:
+        changes.update(classifier=classifier_level(info.classifiers), summary=info.summary,
+                       project_urls=info.project_urls)
+    if info_error is not None:
+        changes["notes"] = (*status.notes, f"classifier unknown: {info_error}")
+    return replace(status, **changes)
+
+
+def extra_index_status(files: ProjectFiles, targets: Sequence[Target]) -> ExtraIndexStatus:
+    """Which targets an extra (e.g. nightly) index serves free-threaded wheels for."""
+    releases = Releases(files)
+    latest = releases.versions[-1] if releases.versions else None  # nightlies are pre-releases
+    if latest is None:
+        return ExtraIndexStatus(files.index_url, None)
+    ft = tuple(t.name for t in targets
+               if choose(releases.by_version[latest], t).verdict is Verdict.FT_WHEEL)
+    return ExtraIndexStatus(files.index_url, str(latest), ft)
