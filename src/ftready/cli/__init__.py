@@ -13,7 +13,7 @@ import sys
 from .. import __version__
 from ..errors import FtreadyError
 
-COMMANDS = ("status",)
+COMMANDS = ("status", "deps", "audit", "python", "track", "site", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

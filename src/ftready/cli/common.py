@@ -22,8 +22,15 @@ from ..verdicts.targets import select_targets
 if TYPE_CHECKING:
     from ..index.client import IndexClient
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+def _width(stream) -> int | None:
+    """Let rich size a terminal; give logs and CI summaries room for the tables."""
+    if stream.isatty():
+        return None
+    return int(os.environ.get("COLUMNS") or 120)
+
+
+console = Console(highlight=False, width=_width(sys.stdout))
+err_console = Console(stderr=True, highlight=False, width=_width(sys.stderr))
 
 
 def _project_settings() -> dict[str, Any]:

@@ -49,7 +49,7 @@ def python_cell(status: PackageStatus, python: tuple[int, int]) -> Text:
         cell.append(f"\nsince {since}", style="dim")
     latest = _latest_ft_when_not_current(rows)
     if latest:
-        cell.append(f"\nlast ft wheels: {latest}", style="yellow")
+        cell.append(f"\nlast ft: {latest}", style="yellow")
     return cell
 
 

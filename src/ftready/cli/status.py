@@ -115,36 +115,51 @@ def _print_table(statuses: list[PackageStatus], targets: tuple[Target, ...], det
         for status in statuses:
             _print_detail(status)
         return
-    table = Table(title=f"Free-threading status on {len(targets)} targets", show_lines=True)
-    table.add_column("package", style="bold")
-    table.add_column("version")
-    table.add_column("kind")
+    platforms = len({t.platform for t in targets})
+    table = Table(title=f"Free-threading status ({platforms} platforms per Python)", show_lines=True)
+    table.add_column("package", style="bold", no_wrap=True)
+    table.add_column("version", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
     for py in pythons(targets):
-        table.add_column(f"{py[0]}.{py[1]}t")
-    table.add_column("classifier")
+        table.add_column(f"{py[0]}.{py[1]}t", no_wrap=True)
+    table.add_column("classifier", overflow="fold")
     for s in statuses:
         table.add_row(s.name, s.version or "-", _kind(s),
                       *[python_cell(s, py) for py in pythons(targets)],
                       str(s.classifier) if s.classifier else Text("-", style="dim"))
     console.print(table)
+    _print_notes(statuses)
+
+
+def _print_notes(statuses: list[PackageStatus]) -> None:
+    """Errors and notes per package; extra-index results grouped per index."""
     for s in statuses:
         for note in ((s.error,) if s.error else ()) + s.notes:
             console.print(f"[magenta]{s.name}[/]: {note}")
+    by_index: dict[str, list] = {}
+    for s in statuses:
         for extra in s.extra_indexes:
-            where = f"{extra.index_url}"
+            by_index.setdefault(extra.index_url, []).append((s.name, extra))
+    for url, rows in by_index.items():
+        console.print(f"\n[bold]extra index[/] {url}")
+        for name, extra in rows:
             if extra.error:
-                console.print(f"[magenta]{s.name}[/] on {where}: error: {extra.error}")
+                console.print(f"  [magenta]{name}[/]: error: {extra.error}")
             elif extra.ft_targets:
-                console.print(f"[green]{s.name}[/] {extra.latest_version} on {where}: "
-                              f"free-threaded wheels for {len(extra.ft_targets)} targets")
+                console.print(f"  [green]{name}[/] {extra.latest_version}: free-threaded wheels for "
+                              f"{', '.join(extra.ft_targets)}")
+            else:
+                console.print(f"  {name} {extra.latest_version or ''}: no free-threaded wheels")
 
 
 def _kind(s: PackageStatus) -> Text:
     if s.pure is True:
-        return Text("pure Python", style="green")
+        return Text("pure", style="green")
+    if any(ts.verdict is Verdict.BINARY for ts in s.targets):
+        return Text("binary")
     if s.pure is False:
         return Text("native")
-    return Text("sdist only" if s.version else "-", style="dim")
+    return Text("sdist" if s.version else "-", style="dim")
 
 
 def _print_detail(status: PackageStatus) -> None:

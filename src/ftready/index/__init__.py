@@ -1,1 +1,12 @@
-"""index layer (see docs/architecture.md)."""
+"""index layer: reads package indexes (PEP 691 simple API, PyPI JSON API).
+
+``IndexClient`` is the facade; the modules below it each do one job:
+``transport`` (pooled connections, cache, offline), ``cache`` (on-disk storage),
+``http`` (retries, backoff, Retry-After), ``simple`` and ``jsonapi`` (parsing),
+``pool`` (bounded threads).
+"""
+
+from ftready.index.client import IndexClient
+from ftready.index.config import IndexConfig
+
+__all__ = ["IndexClient", "IndexConfig"]

@@ -30,3 +30,4 @@ class IndexConfig:
     timeout: float = 30.0
     retries: int = 4
     backoff: float = 0.5  # seconds, doubled per attempt (Retry-After wins when given)
+    max_retry_after: float = 60.0  # a longer Retry-After is an error, not a wait

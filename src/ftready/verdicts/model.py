@@ -155,6 +155,7 @@ class AuditResult:
     modules: tuple[ModuleProbe, ...] = ()
     built_from_sdist: bool = False
     detail: str = ""
+    requested: bool = True  # False: installed only as a dependency of what was asked for
 
     @property
     def gil_modules(self) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ Pure functions over index data. Which file pip would install is decided by tag p
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -109,10 +110,14 @@ class Releases:
 
 
 def _python_allowed(spec: str | None, target: Target) -> bool:
-    if not spec:
-        return True
+    return not spec or _spec_allows(spec, target.python)
+
+
+@functools.lru_cache(maxsize=4096)
+def _spec_allows(spec: str, python: tuple[int, int]) -> bool:
+    """Cached: a project repeats one requires-python on thousands of files."""
     try:
-        return SpecifierSet(spec).contains(f"{target.python_str}.0", prereleases=True)
+        return SpecifierSet(spec).contains(f"{python[0]}.{python[1]}.0", prereleases=True)
     except InvalidSpecifier:
         return True  # pip ignores an unparseable requires-python the same way
 

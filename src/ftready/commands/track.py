@@ -1,0 +1,128 @@
+"""`ftready track`: judge the ranked packages and record a dated snapshot in the store.
+
+The status engine (``check_packages``) fetches in parallel; its progress callback runs in
+the calling thread, which is the only one that writes to SQLite. Batches are committed as
+they fill, so Ctrl-C or a kill loses at most one uncommitted batch and the next run of the
+same day picks up the rest.
+
+Re-runs are cheap: the index client revalidates its HTTP cache with conditional requests,
+and a package whose project serial (PyPI's ``last_serial``) is the one its stored status
+was computed from, with the same ftready, targets and indexes, keeps that status instead of
+being judged again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from .. import __version__
+from ..errors import FtreadyError
+from ..index.client import IndexClient
+from ..store.db import Store
+from ..store.ranking import Ranking
+from ..store.runs import Run, SnapshotWriter, complete_run, open_run, pending, reusable
+from ..verdicts.model import PackageStatus, ProjectFiles, Target, Verdict
+from .status import PackageRequest, check_packages
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    """What one invocation did."""
+
+    run: Run
+    ranked: int  # packages in the snapshot
+    checked: int  # recorded by this invocation (the rest were done by a killed run)
+    reused: int  # of those, unchanged on the index: stored status kept
+    changed: int  # whose stored status changed
+    errors: int  # recorded with verdict `error` by this invocation
+    complete: bool
+    seconds: float
+
+
+class _SerialTap:
+    """Wraps the index client to note each project's serial as ``check_packages`` reads
+    its simple page, so the serial can be stored beside the status."""
+
+    def __init__(self, client: IndexClient) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+        self.serials: dict[str, int | None] = {}
+
+    def project_files(self, name: str, index_url: str | None = None) -> ProjectFiles:
+        files = self._client.project_files(name, index_url)
+        if index_url is None:
+            with self._lock:
+                self.serials[name] = files.last_serial
+        return files
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._client, attr)
+
+
+def basis(client: IndexClient, targets: Sequence[Target]) -> str:
+    """What a stored status depends on besides the project itself."""
+    config = client.config
+    key = [__version__, [t.name for t in targets], config.index_url, config.json_url,
+           list(config.extra_index_urls)]
+    return hashlib.blake2b(json.dumps(key).encode(), digest_size=12).hexdigest()
+
+
+def _unchanged(client: IndexClient, known: dict[str, str], on_reuse: Callable[[str], None]) -> set[str]:
+    """Fetch the simple page of each known project (a conditional request when cached) and
+    report those whose serial is still the stored one."""
+    same: set[str] = set()
+    for name, outcome in client.map(lambda n: client.project_files(n).last_serial, list(known)):
+        if not isinstance(outcome, Exception) and outcome is not None and str(outcome) == known[name]:
+            same.add(name)
+            on_reuse(name)
+        elif isinstance(outcome, Exception) and not isinstance(outcome, FtreadyError):
+            raise outcome  # a bug, not an index answer: do not hide it
+    return same
+
+
+def track(
+    client: IndexClient,
+    store: Store,
+    ranking: Ranking,
+    targets: Sequence[Target],
+    *,
+    day: str | None = None,
+    batch_size: int = 200,
+    progress: Callable[[str], None] | None = None,
+) -> TrackResult:
+    """Check every not-yet-recorded package of today's snapshot and record it."""
+    start = time.perf_counter()
+    run = open_run(store, ranking, targets, day)
+    todo = pending(store, run)
+    key = basis(client, targets)
+    writer = SnapshotWriter(store, run, batch_size, key)
+    tap = _SerialTap(client)
+    errors = 0
+
+    def reused(name: str) -> None:
+        writer.reuse(name)
+        if progress is not None:
+            progress(name)
+
+    def record(status: PackageStatus) -> None:
+        nonlocal errors
+        writer.add(status, tap.serials.pop(status.requested, None))
+        errors += status.error is not None or Verdict.ERROR in status.verdicts.values()
+        if progress is not None:
+            progress(status.name)
+
+    try:
+        same = _unchanged(client, reusable(store, todo, key), reused)
+        requests = [PackageRequest(name, None, name) for name in todo if name not in same]
+        check_packages(cast(IndexClient, tap), requests, targets, progress=record)
+    finally:
+        writer.flush()  # keep what was fetched, even when interrupted
+    complete = complete_run(store, run)
+    return TrackResult(run, len(ranking.packages), writer.recorded, writer.reused, writer.changed,
+                       errors, complete, time.perf_counter() - start)

@@ -1,0 +1,106 @@
+"""``IndexClient``: the one object other layers use to read package indexes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from types import TracebackType
+from typing import TypeVar, Union
+from urllib.parse import quote
+
+from packaging.utils import canonicalize_name
+
+from ftready.errors import BadInput, IndexUnavailable
+from ftready.index import jsonapi, simple
+from ftready.index.config import IndexConfig
+from ftready.index.http import Fetcher, Stats
+from ftready.index.pool import Progress, bounded_map
+from ftready.index.transport import build_client, build_storage
+from ftready.verdicts.model import ProjectFiles, ProjectInfo
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# PEP 508 names; anything else could not be a project, and could escape the URL path.
+_VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+
+
+def _root(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+class IndexClient:
+    """Reads PEP 691 simple pages and PyPI's JSON API; thread-safe, one per run.
+
+    Every method either returns what the index said or raises ``ProjectNotFound`` (the
+    index answered 404) or ``IndexUnavailable`` (with a one-line reason): never a guess.
+    """
+
+    def __init__(self, config: IndexConfig) -> None:
+        self.config = config
+        self._storage = build_storage(config)
+        self._http = build_client(config, self._storage)
+        self._fetcher = Fetcher(config, self._http, self._storage)
+
+    @property
+    def stats(self) -> Stats:
+        return self._fetcher.stats
+
+    def project_files(self, name: str, index_url: str | None = None) -> ProjectFiles:
+        """The files of a project on ``index_url`` (default: the configured index)."""
+        root = _root(index_url or self.config.index_url)
+        project = self._canonical(name)
+        page_url = f"{root}{project}/"
+        fetched = self._fetcher.get_json(page_url, simple.ACCEPT)
+        return simple.parse_project_files(
+            fetched.doc,
+            name=project,
+            index_url=root,
+            page_url=page_url,
+            last_serial=fetched.headers.get("x-pypi-last-serial"),
+        )
+
+    def project_info(self, name: str, version: str | None = None) -> ProjectInfo:
+        """Classifiers, summary and links of the latest release, or of ``version``."""
+        project = self._canonical(name)
+        path = f"{project}/{quote(version, safe='')}/json" if version else f"{project}/json"
+        fetched = self._fetcher.get_json(self._json_root() + path, jsonapi.ACCEPT)
+        return jsonapi.parse_project_info(fetched.doc, name=project)
+
+    def map(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        *,
+        progress: Progress | None = None,
+    ) -> Iterator[tuple[T, Union[R, Exception]]]:
+        """Run ``fn`` on ``config.concurrency`` threads; yield (item, result or exception)
+        as each completes. Ctrl-C stops pending work and re-raises KeyboardInterrupt."""
+        return bounded_map(
+            fn, items, workers=self.config.concurrency, cancel=self._fetcher.cancel, progress=progress
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> IndexClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @staticmethod
+    def _canonical(name: str) -> str:
+        if not _VALID_NAME.match(name.strip()):
+            raise BadInput(f"not a valid project name: {name!r}")
+        return canonicalize_name(name.strip())
+
+    def _json_root(self) -> str:
+        if self.config.json_url:
+            return _root(self.config.json_url)
+        root = _root(self.config.index_url)
+        if root.endswith("/simple/"):
+            return root[: -len("simple/")] + "pypi/"
+        raise IndexUnavailable(f"{root}: this index has no JSON API (set a JSON API URL)")

@@ -1,0 +1,181 @@
+"""Fetching one JSON document: bounded concurrency, retries with backoff, Retry-After.
+
+Everything that can go wrong on the way is turned into one of two answers: the document
+(parsed once, exactly as the server sent it) or an ``ftready.errors`` exception with a
+one-line reason. A document that fails to parse is never returned, and never left in the
+cache to be served again.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from ftready.errors import IndexUnavailable, ProjectNotFound
+from ftready.index.cache import FileStorage, entry_id
+from ftready.index.config import IndexConfig
+
+# Worth another try: the server or the path to it may recover.
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Not worth another try: the same request fails the same way.
+FATAL_ERRORS = (httpx.UnsupportedProtocol, httpx.TooManyRedirects, httpx.LocalProtocolError)
+
+
+class Cancelled(IndexUnavailable):
+    """The run is being interrupted (Ctrl-C): pending work stops at its next wait."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A parsed JSON document and what the transport says about where it came from."""
+
+    url: str
+    doc: dict[str, Any]
+    headers: httpx.Headers
+    from_cache: bool = False
+    revalidated: bool = False
+
+
+@dataclass
+class Stats:
+    """Counters for one run (shown with --verbose, used by tests)."""
+
+    requests: int = 0  # answered requests, from the network or the cache
+    from_cache: int = 0
+    revalidated: int = 0  # answered by a 304 from the server
+    retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for name, value in counts.items():
+                setattr(self, name, getattr(self, name) + value)
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks us to wait (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class Fetcher:
+    """Sends GETs for JSON documents through one shared client, politely."""
+
+    def __init__(self, config: IndexConfig, client: httpx.Client, storage: FileStorage | None) -> None:
+        self.config = config
+        self.client = client
+        self.storage = storage
+        self.stats = Stats()
+        self.cancel = threading.Event()
+        self._slots = threading.BoundedSemaphore(max(1, config.concurrency))
+        self._pause_lock = threading.Lock()
+        self._pause_until = 0.0  # monotonic; a 429's Retry-After holds back every thread
+
+    def get_json(self, url: str, accept: str) -> Fetched:
+        """GET ``url`` and parse it; ProjectNotFound on 404, IndexUnavailable otherwise."""
+        key = f"{accept} {url}"
+        attempts = 1 if self.config.offline else 1 + max(0, self.config.retries)
+        reason = "no attempt made"
+        for attempt in range(attempts):
+            if attempt:
+                self.stats.add(retries=1)
+            try:
+                response = self._send(url, accept, key)
+            except httpx.TimeoutException as exc:
+                reason, wait = f"timed out ({type(exc).__name__})", None
+            except FATAL_ERRORS as exc:
+                raise IndexUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
+            except httpx.RequestError as exc:
+                reason, wait = f"{type(exc).__name__}: {_first_line(exc)}", None
+            else:
+                status = response.status_code
+                if status in (404, 410):
+                    raise ProjectNotFound(f"{url}: not found (HTTP {status})")
+                if status == 200:
+                    doc = _parse_object(response.content)
+                    if doc is not None:
+                        return self._answer(url, response, doc)
+                    self.forget(key)
+                    reason, wait = "invalid JSON", None
+                elif status in RETRY_STATUSES:
+                    reason = f"HTTP {status}"
+                    wait = retry_after_seconds(response.headers.get("retry-after"))
+                    if wait is not None and wait > self.config.max_retry_after:
+                        raise IndexUnavailable(f"{url}: HTTP {status}, asked to retry after {wait:.0f} s")
+                    if status == 429 and wait is not None:
+                        self._pause_all(wait)
+                else:
+                    raise IndexUnavailable(f"{url}: HTTP {status}")
+            if attempt + 1 < attempts:
+                self._sleep(wait if wait is not None else self._backoff(attempt))
+        if self.config.offline:
+            raise IndexUnavailable(f"{url}: {reason} (offline)")
+        raise IndexUnavailable(f"{url}: {reason} (after {attempts} attempts)")
+
+    def forget(self, key: str) -> None:
+        """Drop a cached response we could not use, so no one is served it again."""
+        if self.storage is not None:
+            self.storage.remove_entry(entry_id(key))
+
+    def _send(self, url: str, accept: str, key: str) -> httpx.Response:
+        self._wait_for_pause()
+        with self._slots:
+            if self.cancel.is_set():
+                raise Cancelled("cancelled")
+            return self.client.get(url, headers={"Accept": accept}, extensions={"caching": {"key": key}})
+
+    def _answer(self, url: str, response: httpx.Response, doc: dict[str, Any]) -> Fetched:
+        caching = response.extensions.get("caching") or {}
+        from_cache = bool(caching.get("from_cache"))
+        revalidated = from_cache and bool(caching.get("revalidated"))
+        self.stats.add(requests=1, from_cache=int(from_cache), revalidated=int(revalidated))
+        return Fetched(url=url, doc=doc, headers=response.headers, from_cache=from_cache, revalidated=revalidated)
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential, with jitter so that threads retrying together spread out."""
+        return self.config.backoff * (2**attempt) * random.uniform(0.75, 1.25)
+
+    def _sleep(self, seconds: float) -> None:
+        if self.cancel.wait(max(0.0, seconds)):
+            raise Cancelled("cancelled")
+
+    def _pause_all(self, seconds: float) -> None:
+        with self._pause_lock:
+            self._pause_until = max(self._pause_until, time.monotonic() + seconds)
+
+    def _wait_for_pause(self) -> None:
+        with self._pause_lock:
+            remaining = self._pause_until - time.monotonic()
+        if remaining > 0:
+            self._sleep(remaining)
+
+
+def _parse_object(content: bytes) -> dict[str, Any] | None:
+    """The JSON object in ``content``, or None if it is not one (truncated, HTML...)."""
+    try:
+        doc = json.loads(content)
+    except ValueError:  # includes UnicodeDecodeError
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "no detail"

@@ -1,0 +1,92 @@
+"""Pick the input format from a path: a file by its name, a directory by precedence.
+
+Directory precedence, most exact first: ``uv.lock``, ``poetry.lock``, ``pylock.toml``
+(or a single ``pylock.*.toml``), ``pyproject.toml``, then ``requirements.txt`` (or the
+only ``requirements*.txt``). A lock says exactly what is installed; a pyproject or a
+requirements file still has to be resolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import BadInput
+from .environment import read_environment
+from .model import ProjectInput
+from .poetrylock import read_poetry_lock
+from .pylock import read_pylock
+from .pyproject import read_pyproject
+from .requirements import read_requirements
+from .uvlock import read_uv_lock
+
+INPUT_KINDS = ("uv.lock", "poetry.lock", "pylock", "pyproject", "requirements", "environment")
+
+
+def _kind_of_file(path: Path) -> str | None:
+    name = path.name.lower()
+    if name == "uv.lock":
+        return "uv.lock"
+    if name == "poetry.lock":
+        return "poetry.lock"
+    if name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml")):
+        return "pylock"
+    if name == "pyproject.toml":
+        return "pyproject"
+    if name.endswith((".txt", ".in")):
+        return "requirements"
+    return None
+
+
+def _pick_in_directory(directory: Path) -> Path:
+    for name in ("uv.lock", "poetry.lock", "pylock.toml"):
+        if (directory / name).is_file():
+            return directory / name
+    for pattern, what in (("pylock.*.toml", "pylock files"), ("pyproject.toml", ""),
+                          ("requirements*.txt", "requirements files")):
+        found = sorted(p for p in directory.glob(pattern) if p.is_file())
+        if pattern.startswith("requirements") and (directory / "requirements.txt").is_file():
+            return directory / "requirements.txt"
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            names = ", ".join(p.name for p in found)
+            raise BadInput(f"several {what} ({names}): name the one to check", path=str(directory))
+    raise BadInput("no uv.lock, poetry.lock, pylock.toml, pyproject.toml or requirements*.txt here",
+                   path=str(directory))
+
+
+def detect_kind(path: Path) -> tuple[str, Path]:
+    """The input kind and file for ``path`` (a file, or a directory searched by precedence)."""
+    if path.is_dir():
+        path = _pick_in_directory(path)
+    elif not path.exists():
+        raise BadInput("no such file or directory", path=str(path))
+    kind = _kind_of_file(path)
+    if kind is None:
+        raise BadInput("unknown input format: name it with --input "
+                       f"({', '.join(k for k in INPUT_KINDS if k != 'environment')})", path=str(path))
+    return kind, path
+
+
+def load_input(path: Path | None = None, *, kind: str | None = None, python: str | None = None,
+               extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
+    """Read a project's dependencies from ``path`` (or the environment of ``python``)."""
+    if python is not None:
+        return read_environment(python)
+    path = path or Path(".")
+    if kind is None:
+        kind, path = detect_kind(path)
+    elif path.is_dir():
+        raise BadInput(f"--input {kind} needs a file, not a directory", path=str(path))
+    elif not path.is_file():
+        raise BadInput("no such file", path=str(path))
+    if kind == "requirements":
+        if extras or groups:
+            raise BadInput("--extra and --group do not apply to a requirements file", path=str(path))
+        return read_requirements(path)
+    readers = {"uv.lock": read_uv_lock, "poetry.lock": read_poetry_lock, "pylock": read_pylock,
+               "pyproject": read_pyproject}
+    if kind not in readers:
+        raise BadInput(f"unknown input kind {kind!r} (one of {', '.join(INPUT_KINDS)})")
+    return readers[kind](path, extras, groups)

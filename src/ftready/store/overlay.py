@@ -1,0 +1,83 @@
+"""The curated overlay: facts humans maintain (tracking issue, notes, nightly index,
+"tested in CI") that the site shows beside the computed ones, never merged into them.
+
+The bundled ``ftready/data/overlay.toml`` is the default; ``--overlay FILE`` replaces it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from ..errors import BadInput
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+OVERLAY = "overlay.toml"
+_URL_KEYS = ("tracking_issue", "nightly_index")
+
+
+@dataclass(frozen=True)
+class Curated:
+    """What the overlay says about one package."""
+
+    tracking_issue: str | None = None
+    nightly_index: str | None = None
+    tested_in_ci: bool | None = None
+    notes: str = ""
+
+
+def load_overlay(path: str | Path | None = None) -> dict[str, Curated]:
+    """Curated entries by canonical package name; a malformed file is a BadInput."""
+    if path is None:
+        where = f"bundled {OVERLAY}"
+        text = resources.files("ftready.data").joinpath(OVERLAY).read_text(encoding="utf-8")
+    else:
+        where = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise BadInput(f"cannot read: {exc.strerror}", path=where) from None
+        except UnicodeDecodeError:
+            raise BadInput("not a UTF-8 text file", path=where) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))  # 3.13 adds .lineno
+        line = getattr(exc, "lineno", None) or (int(found[1]) if found else None)
+        raise BadInput(f"invalid TOML: {exc}", path=where, line=line) from None
+    unknown = set(data) - {"packages"}
+    if unknown:
+        raise BadInput(f"unknown top-level key(s) {sorted(unknown)}; expected [packages.NAME]",
+                       path=where)
+    packages = data.get("packages", {})
+    return {str(canonicalize_name(name)): _entry(name, entry, where)
+            for name, entry in packages.items()}
+
+
+def _entry(name: str, entry: Any, where: str) -> Curated:
+    if not isinstance(entry, dict):
+        raise BadInput(f"packages.{name}: expected a table", path=where)
+    unknown = set(entry) - {"tracking_issue", "nightly_index", "tested_in_ci", "notes"}
+    if unknown:
+        raise BadInput(f"packages.{name}: unknown key(s) {sorted(unknown)}", path=where)
+    for key in _URL_KEYS:
+        value = entry.get(key)
+        if value is not None and not (isinstance(value, str) and value.startswith(("https://", "http://"))):
+            raise BadInput(f"packages.{name}.{key}: expected an http(s) URL, got {value!r}", path=where)
+    tested = entry.get("tested_in_ci")
+    if tested is not None and not isinstance(tested, bool):
+        raise BadInput(f"packages.{name}.tested_in_ci: expected true or false", path=where)
+    notes = entry.get("notes", "")
+    if not isinstance(notes, str):
+        raise BadInput(f"packages.{name}.notes: expected a string", path=where)
+    return Curated(entry.get("tracking_issue"), entry.get("nightly_index"), tested, notes)

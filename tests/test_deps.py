@@ -1,0 +1,259 @@
+"""`ftready deps`: the advice checked against answers computed by hand from the synthetic
+index of ``resolve_index`` (see PROJECTS there), the gate, and the three renderings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from resolve_index import PROJECTS, FakeIndex
+
+from ftready.cli import main
+from ftready.cli.deps import describe_targets, render
+from ftready.commands.deps import Action, DepsReport, advise, check_project
+from ftready.index.client import IndexClient
+from ftready.index.config import IndexConfig
+from ftready.inputs import load_input
+from ftready.resolve import ResolveOptions
+from ftready.verdicts.model import AuditResult, TargetStatus, Verdict
+from ftready.verdicts.targets import parse_target, select_targets
+
+L13 = parse_target("3.13t-manylinux_x86_64")
+W13 = parse_target("3.13t-win_amd64")
+L14 = parse_target("3.14t-manylinux_x86_64")
+
+UV_LOCK = """\
+version = 1
+revision = 3
+requires-python = ">=3.13"
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "oldbuild" }, { name = "newpure" }, { name = "prerel" },
+    { name = "tool-bin" }, { name = "fastjson" }, { name = "ghost" },
+]
+
+[[package]]
+name = "oldbuild"
+version = "1.0"
+source = { registry = "http://x/simple" }
+
+[[package]]
+name = "newpure"
+version = "1.0"
+source = { registry = "http://x/simple" }
+
+[[package]]
+name = "prerel"
+version = "1.0"
+source = { registry = "http://x/simple" }
+
+[[package]]
+name = "tool-bin"
+version = "1.0"
+source = { registry = "http://x/simple" }
+
+[[package]]
+name = "fastjson"
+version = "2.0"
+source = { registry = "http://x/simple" }
+
+[[package]]
+name = "ghost"
+version = "1.0"
+source = { registry = "http://x/simple" }
+"""
+
+
+@pytest.fixture(scope="module")
+def fake_index():
+    with FakeIndex(PROJECTS).serve() as index:
+        yield index
+
+
+@pytest.fixture
+def client(fake_index: FakeIndex, tmp_path: Path):
+    with IndexClient(IndexConfig(index_url=fake_index.url, json_url=None, cache_dir=tmp_path / "http",
+                                 use_cache=False, retries=0)) as c:
+        yield c
+
+
+@pytest.fixture
+def options(fake_index: FakeIndex, tmp_path_factory: pytest.TempPathFactory) -> ResolveOptions:
+    return ResolveOptions(index_url=fake_index.url, uv_cache_dir=tmp_path_factory.getbasetemp() / "uv-cache")
+
+
+def _by(report: DepsReport) -> dict[tuple[str, str], tuple]:
+    return {(d.name, t.target.name): (t.version, t.verdict, t.action, t.upgrade_to)
+            for d in report.dependencies for t in d.targets}
+
+
+def test_advice_on_a_resolved_project(tmp_path: Path, client: IndexClient, options: ResolveOptions) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("webfw\nfastjson<2\n")
+    report = check_project(client, load_input(req), [L13, W13, L14], options)
+    got = _by(report)
+    assert got == {
+        ("webfw", L13.name): ("1.0", Verdict.PURE, Action.NONE, None),
+        ("webfw", W13.name): ("1.0", Verdict.PURE, Action.NONE, None),
+        ("webfw", L14.name): ("1.0", Verdict.PURE, Action.NONE, None),
+        # 1.1 has GIL wheels only; 2.0 adds cp313t wheels, 2.1 the first cp314t ones
+        ("fastjson", L13.name): ("1.1", Verdict.NO_FT_WHEEL, Action.UPGRADE, "2.0"),
+        ("fastjson", W13.name): ("1.1", Verdict.NO_FT_WHEEL, Action.UPGRADE, "2.0"),
+        ("fastjson", L14.name): ("1.1", Verdict.NO_FT_WHEEL, Action.UPGRADE, "2.1"),
+        # Windows only, and never had free-threaded wheels
+        ("winhelper", W13.name): ("1.0", Verdict.NO_FT_WHEEL, Action.BLOCKED, None),
+    }
+    summary = {s.target.name: (s.dependencies, s.ok, s.upgrades, s.blocked, s.ready) for s in report.summaries}
+    assert summary == {L13.name: (2, 1, 1, 0, False), W13.name: (3, 1, 1, 1, False), L14.name: (2, 1, 1, 0, False)}
+    winhelper = next(d for d in report.dependencies if d.name == "winhelper")
+    assert winhelper.targets[0].path == ("requirements.txt", "webfw", "winhelper")
+    assert report.gate("blocked") and report.gate("upgrade") and not report.gate("never")
+    assert not report.incomplete
+
+
+def test_advice_on_a_locked_project(tmp_path: Path, client: IndexClient, options: ResolveOptions) -> None:
+    (tmp_path / "uv.lock").write_text(UV_LOCK)
+    report = check_project(client, load_input(tmp_path), [L13, L14], options)
+    got = _by(report)
+    assert got[("oldbuild", L13.name)] == ("1.0", Verdict.NEEDS_BUILD, Action.NEEDS_BUILD, None)
+    assert got[("newpure", L13.name)] == ("1.0", Verdict.NO_FT_WHEEL, Action.UPGRADE, "2.0")  # 2.0 is pure
+    assert got[("prerel", L13.name)] == ("1.0", Verdict.NO_FT_WHEEL, Action.BLOCKED, None)
+    assert got[("tool-bin", L13.name)] == ("1.0", Verdict.BINARY, Action.NONE, None)
+    assert got[("fastjson", L13.name)] == ("2.0", Verdict.FT_WHEEL, Action.NONE, None)
+    assert got[("fastjson", L14.name)] == ("2.0", Verdict.NO_FT_WHEEL, Action.UPGRADE, "2.1")
+    assert got[("ghost", L13.name)] == ("1.0", Verdict.MISSING, Action.BLOCKED, None)
+    prerel = next(d for d in report.dependencies if d.name == "prerel").targets[0]
+    assert "pre-release 2.0rc1" in prerel.detail
+    assert report.gate("blocked")
+    s = report.summaries[0]
+    assert (s.dependencies, s.ok, s.upgrades, s.blocked, s.needs_build) == (6, 2, 1, 2, 1)
+
+
+def test_advise_rules_in_isolation() -> None:
+    def ts(verdict: Verdict, first: str | None = None, **kw: object) -> TargetStatus:
+        return TargetStatus(L13, verdict, "1.0", first_ft_version=first, **kw)  # type: ignore[arg-type]
+
+    assert advise(ts(Verdict.FT_WHEEL), "1.0") == (Action.NONE, None)
+    assert advise(ts(Verdict.NO_FT_WHEEL, "1.5"), "1.0") == (Action.UPGRADE, "1.5")
+    assert advise(ts(Verdict.NO_FT_WHEEL, "0.9"), "1.0") == (Action.BLOCKED, None)  # dropped since
+    assert advise(ts(Verdict.NO_FT_WHEEL, "0.9", latest_ft_version="1.2"), "1.0") == (Action.UPGRADE, "1.2")
+    assert advise(ts(Verdict.NEEDS_BUILD), "1.0") == (Action.NEEDS_BUILD, None)
+    assert advise(ts(Verdict.NEEDS_BUILD, "2.0"), "1.0") == (Action.UPGRADE, "2.0")
+    assert advise(ts(Verdict.ERROR), "1.0") == (Action.ERROR, None)
+    assert advise(ts(Verdict.PYTHON_EXCLUDED), "1.0") == (Action.BLOCKED, None)
+
+
+def test_describe_targets() -> None:
+    every = select_targets(["3.13t", "3.14t"])
+    assert describe_targets(every, every) == "all targets"
+    assert describe_targets([t for t in every if t.python == (3, 14)], every) == "3.14t"
+    assert describe_targets([W13], every) == "3.13t: win_amd64"
+    most = [t for t in every if t.python == (3, 13) and t.platform != "win_arm64"]
+    assert describe_targets(most, every) == "3.13t except win_arm64"
+    windows = [t for t in every if t.platform.startswith("win")]
+    assert describe_targets(windows, every) == "win_amd64, win_arm64 (all Pythons)"
+
+
+def _cli(fake_index: FakeIndex, tmp_path: Path, *args: str) -> int:
+    return main(["deps", *args, "--index-url", fake_index.url, "--cache-dir", str(tmp_path / "cache")])
+
+
+def test_cli_json_and_exit_codes(fake_index: FakeIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv"))
+    req = tmp_path / "requirements.txt"
+    req.write_text("webfw\nfastjson<2\ngit+https://example.com/x.git#egg=x\n")
+    assert _cli(fake_index, tmp_path, str(req), "-t", L13.name, "-f", "json") == 0  # upgrade only: not blocked
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == "ftready.deps" and doc["targets"] == [L13.name]
+    fastjson = next(r for r in doc["results"] if r["name"] == "fastjson")
+    assert fastjson["targets"][0]["action"] == "upgrade" and fastjson["targets"][0]["upgrade_to"] == "2.0"
+    assert doc["summary"][0]["ready"] is False and doc["summary"][0]["upgrades"] == 1
+    assert doc["unchecked"][0]["reason"].startswith("VCS checkout")
+    assert _cli(fake_index, tmp_path, str(req), "-t", L13.name, "-f", "json", "--fail-on", "upgrade") == 1
+    assert _cli(fake_index, tmp_path, str(req), "-t", W13.name, "-f", "json") == 1  # winhelper blocked
+    assert _cli(fake_index, tmp_path, str(req), "-t", W13.name, "-f", "json", "--fail-on", "never") == 0
+    capsys.readouterr()
+
+
+def test_cli_markdown_and_table(fake_index: FakeIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv"))
+    req = tmp_path / "requirements.txt"
+    req.write_text("webfw\nfastjson<2\n")
+    _cli(fake_index, tmp_path, str(req), "-t", f"{L13.name},{W13.name}", "-f", "markdown", "--all")
+    md = capsys.readouterr().out
+    assert md.startswith("## Free-threading readiness: requirements.txt")
+    assert "| `3.13t-win_amd64` | ⛔ not ready: 1 upgrade, 1 blocked (3 dependencies) |" in md
+    assert "⬆️ upgrade to >= 2.0 | all targets | requirements.txt → fastjson |" in md
+    assert "winhelper" in md and "<details>" in md
+    out = tmp_path / "report.txt"
+    _cli(fake_index, tmp_path, str(req), "-t", L13.name, "-o", str(out))
+    text = out.read_text()
+    assert "fastjson" in text and "upgrade to >= 2.0" in text
+    assert "3.13t-manylinux_x86_64" in text and "not ready: 1 upgrade (2 dependencies)" in text
+
+
+def test_audit_column_hook(tmp_path: Path, client: IndexClient, options: ResolveOptions) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("fastjson<2\n")
+    report = check_project(client, load_input(req), [L13], options)
+    audit = {"fastjson": AuditResult("fastjson", "1.1", "re-enables-gil")}
+    assert "re-enables-gil" in render(report, "table", audit=audit)
+    assert "| audit |" in render(report, "markdown", audit=audit)
+    assert json.loads(render(report, "json", audit=audit))["audit"]["fastjson"]["outcome"] == "re-enables-gil"
+    assert "| audit |" not in render(report, "markdown")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("requests ==\n", "requirements.txt:1: invalid requirement"),
+    ("-r missing.txt\n", "requirements.txt:1: cannot read"),
+    ("--bogus-option\n", "requirements.txt:1: unknown option --bogus-option"),
+])
+def test_cli_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          content: str, message: str) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text(content)
+    assert main(["deps", str(req)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_resolution_failure_exits_3(fake_index: FakeIndex, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv"))
+    req = tmp_path / "requirements.txt"
+    req.write_text("fastjson>=9\n")
+    assert _cli(fake_index, tmp_path, str(req), "-t", L13.name, "-f", "json") == 3
+    doc = json.loads(capsys.readouterr().out)
+    assert "fastjson" in doc["summary"][0]["resolve_error"]
+
+
+@pytest.mark.live
+def test_live_example_lock_against_pypi(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    example = Path(__file__).parents[1] / "examples" / "cli-uv"
+    code = main(["deps", str(example), "-t", "3.14t-manylinux_x86_64", "-f", "json", "--fail-on", "never",
+                 "--cache-dir", str(tmp_path)])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0
+    names = {r["name"] for r in doc["results"]}
+    assert {"click", "rich", "httpx", "pydantic"} <= names and "colorama" not in names  # win32 only
+    pydantic = next(r for r in doc["results"] if r["name"] == "pydantic")["targets"][0]
+    assert pydantic["path"] == ["notes-cli", "pydantic"] and pydantic["verdict"] == "pure"
+
+
+@pytest.mark.live
+def test_live_requirements_resolved_against_pypi(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("requests>=2.31\npywin32; sys_platform == 'win32'\n")
+    main(["deps", str(req), "-t", "3.14t-manylinux_x86_64,3.14t-win_amd64", "-f", "json", "--fail-on", "never",
+          "--cache-dir", str(tmp_path)])
+    doc = json.loads(capsys.readouterr().out)
+    by_name = {r["name"]: r for r in doc["results"]}
+    assert by_name["urllib3"]["targets"][0]["path"] == ["requirements.txt", "requests", "urllib3"]
+    assert [t["target"] for t in by_name["pywin32"]["targets"]] == ["3.14t-win_amd64"]

@@ -1,0 +1,77 @@
+"""Interrupting a real `ftready audit` leaves no process and no temporary directory.
+
+The audit runs as a subprocess with a marker variable in its environment (inherited by
+every child: pip, the probes) and its own TMPDIR. Once a probe of the module that hangs
+on import is running, the audit gets SIGINT (Ctrl-C) or SIGTERM; afterwards no process
+on the machine may carry the marker, and TMPDIR must be empty.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.ft
+
+
+def marked_processes(marker: bytes) -> list[tuple[int, list[str]]]:
+    """(pid, argv) of every live process whose environment holds ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes():
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+                found.append((int(entry.name), [a.decode(errors="replace") for a in args if a]))
+        except OSError:  # gone meanwhile, or a zombie
+            continue
+    return found
+
+
+def wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupting_an_audit_mid_probe_leaves_nothing_behind(
+        signum: int, exit_code: int, ft_python: Path, offline_pip_env: dict[str, str], tmp_path: Path) -> None:
+    marker = f"FTREADY_TEST_MARKER={uuid.uuid4().hex}"
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = dict(offline_pip_env, TMPDIR=str(tmpdir), **dict([marker.split("=", 1)]))
+    log = tmp_path / "audit.log"
+    with open(log, "wb") as out:
+        audit = subprocess.Popen(
+            [sys.executable, "-m", "ftready", "audit", "--python", str(ft_python), "--timeout", "120",
+             "--jobs", "2", "ftr-hang", "ftr-declared", "ftr-two"],
+            env=env, stdout=out, stderr=subprocess.STDOUT)
+    key = marker.encode()
+    try:
+        def probe_hangs() -> bool:
+            return any("ftr_hang" in argv and pid != audit.pid for pid, argv in marked_processes(key))
+
+        assert wait_for(lambda: probe_hangs() or audit.poll() is not None, 90), log.read_text()
+        assert audit.poll() is None, log.read_text()
+        time.sleep(0.5)  # let the other probes start too
+        audit.send_signal(signum)
+        assert audit.wait(timeout=30) == exit_code, log.read_text()
+        assert wait_for(lambda: not marked_processes(key), 5), [argv[:3] for _, argv in marked_processes(key)]
+        assert sorted(p.name for p in tmpdir.iterdir()) == []
+    finally:
+        if audit.poll() is None:
+            audit.kill()
+        for pid, _ in marked_processes(key):  # never leave our own mess on the machine
+            os.kill(pid, signal.SIGKILL)

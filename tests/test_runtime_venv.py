@@ -1,0 +1,46 @@
+"""Throwaway venvs and temporary directories that are always removed."""
+
+from __future__ import annotations
+
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from ftready.errors import InterpreterError
+from ftready.runtime.processes import run
+from ftready.runtime.pyinfo import inspect_interpreter
+from ftready.runtime.venv import temporary_directory, throwaway_venv
+
+
+def test_temporary_directory_is_removed_even_on_error() -> None:
+    with pytest.raises(RuntimeError):
+        with temporary_directory("ftready-test-") as path:
+            (path / "file").write_text("x")
+            raise RuntimeError("boom")
+    assert not path.exists()
+
+
+def test_inspect_interpreter_reads_the_interpreter_itself() -> None:
+    info = inspect_interpreter(sys.executable)
+    assert info.version == tuple(sys.version_info[:3])
+    assert info.free_threaded == bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    assert any(p.name == "site-packages" for p in info.site_dirs)
+
+
+def test_inspect_interpreter_refuses_a_non_interpreter(tmp_path: Path) -> None:
+    with pytest.raises(InterpreterError):
+        inspect_interpreter(tmp_path / "no-python")
+    with pytest.raises(InterpreterError):
+        inspect_interpreter("/bin/false")
+
+
+@pytest.mark.ft
+def test_throwaway_venv_is_free_threaded_has_pip_and_vanishes(ft_python: Path) -> None:
+    with throwaway_venv(ft_python) as venv:
+        assert venv.info.free_threaded and venv.info.in_venv
+        assert venv.python.is_relative_to(venv.root)
+        assert run([*venv.pip, "--version"], timeout=120).returncode == 0
+        root = venv.root
+    assert not root.exists() and not root.parent.exists()
