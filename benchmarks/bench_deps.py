@@ -112,7 +112,8 @@ def run_reference(venv: Path) -> tuple[float, dict[str, str], str]:
     for line in proc.stdout.splitlines():
         name, sep, mark = line.partition(": ")
         if sep:
-            results[name.strip().lower().replace("_", "-").replace(".", "-")] = THEIR_CLASS.get(mark.strip()[:1], "error")
+            key = name.strip().lower().replace("_", "-").replace(".", "-")
+            results[key] = THEIR_CLASS.get(mark.strip()[:1], "error")
     last = (proc.stdout.strip().splitlines() or [proc.stderr.strip()])[-1]
     return elapsed, results, last
 
@@ -151,14 +152,17 @@ def main() -> int:
         return 0
     ref_time, theirs, last = run_reference(venv)
     print(f"python-ft-deps ({REFERENCE}), sequential requests, no cache: {ref_time:6.2f} s "
-          f"for {len(theirs)} packages; it says: {last!r}")
+          f"for {len(theirs)} packages ({sum(v == 'error' for v in theirs.values())} crashed); it says: {last!r}")
     print(f"ratio python-ft-deps / ftready: {ref_time / cold:5.1f}x (cold), {ref_time / warm:5.1f}x (warm)")
     ours = {d.name: d.targets[0] for d in report.dependencies}
     both = sorted(set(ours) & set(theirs))
     disagree = [n for n in both if ours_class(ours[n].verdict) != theirs[n]]
-    print(f"compared on {len(both)} packages (theirs lists every platform's packages: "
-          f"{len(set(theirs) - set(ours))} only there; ours {len(set(ours) - set(theirs))} only here); "
-          f"{len(disagree)} disagree:")
+    only_ours = set(ours) - set(theirs)
+    odd_names = sum(1 for n in only_ours if "-" in n or "." in n)
+    print(f"compared on {len(both)} packages; {len(set(theirs) - set(ours))} only in python-ft-deps' output "
+          f"(other platforms: it reads `uv export`); {len(only_ours)} only in ours, {odd_names} of them named "
+          f"with '-' or '.', which its `^(\\w+)==` pattern skips without a word")
+    print(f"{len(disagree)} disagree (ours: the locked release on {target}; theirs: any file of any release):")
     for name in disagree:
         t = ours[name]
         why = f"first ft {t.first_ft_version}" if t.first_ft_version else t.detail

@@ -163,3 +163,41 @@ def tracked_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             writer.flush()
             assert complete_run(store, run)
     return path
+
+
+# --- end of tracker store and site ------------------------------------------------------
+
+
+# --- index layer: local test index (index) ----------------------------------------------
+# tests/indexserver.py serves the recorded pages in tests/data/index/ (see its README).
+
+
+@pytest.fixture
+def test_index():
+    """A running local index: ``.url`` (simple root), ``.json_url``, ``.faults``, ``.log``."""
+    import indexserver
+
+    index = indexserver.start()
+    try:
+        yield index
+    finally:
+        index.close()
+
+
+@pytest.fixture
+def index_config(tmp_path: Path, test_index):
+    """An IndexConfig for ``test_index``: private cache dir, short timeout, tiny backoff."""
+    from ftready.index.config import IndexConfig
+
+    return IndexConfig(
+        index_url=test_index.url,
+        json_url=test_index.json_url,
+        cache_dir=tmp_path / "index-cache",
+        concurrency=4,
+        timeout=5.0,
+        retries=3,
+        backoff=0.01,
+    )
+
+
+# --- end of index layer -----------------------------------------------------------------

@@ -50,10 +50,21 @@ def _wheel(name: str, release: Release, tag: str) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         for path, data in ((f"{dist}/METADATA", _metadata(name, release)),
-                           (f"{dist}/WHEEL", f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: {tag}\n".encode()),
+                           (f"{dist}/WHEEL",
+                            f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: {tag}\n".encode()),
                            (f"{dist}/RECORD", f"{dist}/METADATA,,\n{dist}/WHEEL,,\n{dist}/RECORD,,\n".encode())):
             zf.writestr(zipfile.ZipInfo(path, date_time=(2024, 1, 1, 0, 0, 0)), data)
     return buf.getvalue()
+
+
+def _anchor(entry: dict) -> str:
+    """One PEP 503 link with the PEP 658/691-equivalent attributes."""
+    attrs = f'href="{html.escape(entry["url"])}#sha256={entry["hashes"]["sha256"]}"'
+    if entry["requires-python"]:
+        attrs += f' data-requires-python="{html.escape(entry["requires-python"])}"'
+    if "core-metadata" in entry:
+        attrs += f' data-core-metadata="sha256={entry["core-metadata"]["sha256"]}"'
+    return f'<a {attrs}>{entry["filename"]}</a>\n'
 
 
 class FakeIndex:
@@ -122,11 +133,7 @@ class FakeIndex:
                         doc = {"meta": {"api-version": "1.1"}, "name": name, "files": entries,
                                "versions": [r.version for r in index.projects[name]]}
                         return self._send(200, json.dumps(doc).encode(), "application/vnd.pypi.simple.v1+json")
-                    anchors = "".join(
-                        f'<a href="{html.escape(e["url"])}#sha256={e["hashes"]["sha256"]}"'
-                        + (f' data-requires-python="{html.escape(e["requires-python"])}"' if e["requires-python"] else "")
-                        + (f' data-core-metadata="sha256={e["core-metadata"]["sha256"]}"' if "core-metadata" in e else "")
-                        + f'>{e["filename"]}</a>\n' for e in entries)
+                    anchors = "".join(_anchor(e) for e in entries)
                     return self._send(200, f"<html><body>{anchors}</body></html>".encode(), "text/html")
                 return self._send(404, b"not found", "text/plain")
 

@@ -7,22 +7,25 @@ import shutil
 from pathlib import Path
 
 import pytest
+from packaging.markers import Marker
 
 from ftready.cli import main
 from ftready.commands.audit import (
     audit_environment,
     audit_packages,
+    input_requirements,
     pip_failure_reason,
-    read_project_dependencies,
-    read_requirements_file,
+    read_audit_input,
     summarize,
 )
 from ftready.errors import BadInput, InterpreterError
+from ftready.inputs import LockedPackage, LockGraph, ProjectInput
 from ftready.runtime.extensions import DistExtensions
 from ftready.runtime.processes import run
 from ftready.runtime.pyinfo import inspect_interpreter
 from ftready.runtime.venv import throwaway_venv
 from ftready.verdicts.model import AuditResult, ModuleProbe
+from ftready.verdicts.serialize import from_data
 
 FIXTURE_DISTS = ["ftr-declared", "ftr-undeclared", "ftr-setgil", "ftr-single", "ftr-segv", "ftr-hang",
                  "ftr-two"]
@@ -61,38 +64,42 @@ def test_pip_failure_reason_is_pips_own_words() -> None:
     stderr = ("Looking in links: /x\nERROR: Could not find a version that satisfies the requirement nope "
               "(from versions: none)\nERROR: No matching distribution found for nope\n")
     reason = pip_failure_reason(stderr, allow_build=False)
-    assert reason.startswith("Could not find a version that satisfies the requirement nope")
-    assert "No matching distribution found for nope" in reason and "--allow-build" in reason
+    assert reason == ("No matching distribution found for nope (versions seen: none) "
+                      "(only wheels were allowed: --allow-build lets pip build an sdist)")
     assert "--allow-build" not in pip_failure_reason(stderr, allow_build=True)
     assert pip_failure_reason("", allow_build=True) == "pip failed without a message"
 
 
-def test_requirements_file_nests_and_passes_options_to_pip(tmp_path: Path) -> None:
-    (tmp_path / "base.txt").write_text("numpy>=2  # comment\n# only a comment\n\n")
-    (tmp_path / "req.txt").write_text("-r base.txt\n--index-url https://example.org/simple\n"
-                                      "-c constraints.txt\nmsgpack ; python_version >= '3.13'\n")
-    reqs, options = read_requirements_file(tmp_path / "req.txt")
-    assert reqs == ["numpy>=2", "msgpack ; python_version >= '3.13'"]
-    assert options == ["--index-url", "https://example.org/simple", "--constraint",
-                       str(tmp_path / "constraints.txt")]
-
-
-def test_requirements_file_errors_are_one_line_bad_input(tmp_path: Path) -> None:
-    (tmp_path / "e.txt").write_text("numpy\n-e ./src\n")
-    with pytest.raises(BadInput, match=r"e.txt:2: editable"):
-        read_requirements_file(tmp_path / "e.txt")
-    with pytest.raises(BadInput, match="cannot read"):
-        read_requirements_file(tmp_path / "missing.txt")
-
-
-def test_project_dependencies(tmp_path: Path) -> None:
+def test_inputs_come_from_the_shared_readers(tmp_path: Path) -> None:
+    (tmp_path / "base.txt").write_text("numpy>=2  # comment\n")
+    (tmp_path / "req.txt").write_text("-r base.txt\n-c constraints.txt\nmsgpack ; python_version >= '3.13'\n"
+                                      "pkg @ https://example.org/pkg-1.0.tar.gz\n")
+    (tmp_path / "constraints.txt").write_text("numpy<3\n")
+    wanted = read_audit_input(tmp_path / "req.txt")
+    assert wanted.requirements == ("numpy>=2", 'msgpack; python_version >= "3.13"')
+    assert wanted.constraints == ("numpy<3",) and not wanted.no_deps
+    assert len(wanted.skipped) == 1 and wanted.skipped[0].startswith("pkg @ https://example.org")
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["numpy", "msgpack>=1"]\n')
-    assert read_project_dependencies(tmp_path) == ["numpy", "msgpack>=1"]
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
-    with pytest.raises(BadInput, match="no \\[project\\].dependencies"):
-        read_project_dependencies(tmp_path / "pyproject.toml")
+    assert read_audit_input(tmp_path).requirements == ("numpy", "msgpack>=1")
 
 
+def test_a_lock_is_installed_pinned_with_markers_and_no_deps() -> None:
+    graph = LockGraph(packages=(
+        LockedPackage("numpy", "2.3.0"),
+        LockedPackage("pywin32", "311", marker=Marker("sys_platform == 'win32'")),
+        LockedPackage("app", "0.1", checked=False)), roots=None)
+    wanted = input_requirements(ProjectInput(path="uv.lock", kind="uv.lock", name="app", locked=graph))
+    assert wanted.requirements == ("numpy==2.3.0", 'pywin32==311 ; (sys_platform == "win32")')
+    assert wanted.no_deps and wanted.skipped == ("app 0.1 (not from an index: not audited)",)
+
+
+def test_unreadable_input_is_one_line_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project\n")
+    with pytest.raises(BadInput, match="pyproject.toml:1: invalid TOML"):
+        read_audit_input(tmp_path)
+
+
+@pytest.mark.ft
 @pytest.mark.parametrize("argv", [["audit"], ["audit", "--env", "numpy"], ["audit", "--", "--index-url=x"]])
 def test_bad_usage_exits_2(argv: list[str], ft_python: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*argv, "--python", str(ft_python)]) == 2
@@ -158,7 +165,7 @@ def test_sdists_install_only_with_allow_build_and_are_marked(ft_python: Path, of
     assert refused.outcome == "install-failed" and "--allow-build" in refused.detail
     [built] = audit_packages(["ftr-fromsource"], python=ft_python, pip_args=offline_pip_args, allow_build=True)
     assert (built.outcome, built.built_from_sdist, built.detail) == (
-        "keeps-gil-disabled", True, "pure Python: no extension modules")
+        "keeps-gil-disabled", True, "no extension modules")
 
 
 @pytest.mark.ft
@@ -168,6 +175,13 @@ def test_env_audits_an_existing_environment(ft_python: Path, cext_wheels: Path) 
         assert run([*venv.pip, "install", "--no-index", *wheels], timeout=300).returncode == 0
         results = {r.package: r.outcome for r in audit_environment(python=venv.python)}
         assert results == {"ftr-setgil": "keeps-gil-disabled", "ftr-single": "re-enables-gil"}
+        # a .pth that imports an undeclared module turns the GIL on at start-up, for every
+        # probe: each module is then judged by its own declaration
+        (venv.info.site_dirs[-1] / "zz_startup.pth").write_text("import ftr_single\n")
+        audited = {r.package: r for r in audit_environment(python=venv.python)}
+        assert {name: r.outcome for name, r in audited.items()} == results
+        assert "start-up" in audited["ftr-single"].modules[0].detail
+        assert "start-up" in audited["ftr-setgil"].modules[0].detail
         with pytest.raises(BadInput, match="not installed"):
             audit_environment(python=venv.python, dist_names=["numpy"])
 
@@ -180,6 +194,8 @@ def test_cli_json_and_exit_codes(ft_python: Path, offline_pip_env, capsys: pytes
     [result] = doc["results"]
     assert (result["package"], result["outcome"]) == ("ftr-undeclared", "re-enables-gil")
     assert result["modules"][0]["module"] == "ftr_undeclared"
+    restored = from_data(AuditResult, result)  # the documented schema round-trips
+    assert restored.gil_modules == ("ftr_undeclared",) and restored.requested
     assert main(["audit", "--python", str(ft_python), "--fail-on", "never", "--format", "markdown",
                  "ftr-undeclared"]) == 0
     out = capsys.readouterr().out

@@ -257,3 +257,24 @@ def test_live_requirements_resolved_against_pypi(tmp_path: Path, capsys: pytest.
     by_name = {r["name"]: r for r in doc["results"]}
     assert by_name["urllib3"]["targets"][0]["path"] == ["requirements.txt", "requests", "urllib3"]
     assert [t["target"] for t in by_name["pywin32"]["targets"]] == ["3.14t-win_amd64"]
+
+
+@pytest.mark.ft
+def test_audit_dependencies_fills_the_runtime_column(ft_python: Path, offline_pip_env: dict[str, str]) -> None:
+    """`deps --audit`: each dependency installed at its pin and probed on the ft interpreter."""
+    from ftready.cli.deps import render
+    from ftready.commands.deps import DepStatus, DepTarget, audit_dependencies, local_target
+
+    targets = select_targets(["3.13t"])
+    local = local_target(targets, "3.13")
+    assert local is not None and local.python == (3, 13)
+    deps = tuple(DepStatus(name, f"https://pypi.org/project/{name}/", (
+        DepTarget(local, "1.0", Verdict.FT_WHEEL, Action.NONE, path=("app", name)),))
+        for name in ("ftr-declared", "ftr-two"))
+    report = DepsReport("app", "requirements.txt", "requirements", targets, deps, ())
+    audit = audit_dependencies(report, python=str(ft_python))
+    assert audit["ftr-declared"].outcome == "keeps-gil-disabled"
+    assert audit["ftr-two"].outcome == "re-enables-gil"
+    assert set(audit["ftr-two"].gil_modules) == {"ftr_two._a", "ftr_two._b"}
+    table = render(report, "table", show_all=True, audit=audit)
+    assert "GIL stays off" in table and "GIL re-enabled by ftr_two._a, ftr_two._b" in table

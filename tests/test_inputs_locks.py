@@ -223,3 +223,19 @@ def test_invalid_pylock_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "pylock.toml").write_text('lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = "a"\n')
     with pytest.raises(BadInput, match="invalid pylock file"):
         load_input(tmp_path)
+
+
+@pytest.mark.parametrize("name, text", [
+    ("uv.lock", 'version = 1\n[[package]]\nname = "a"\nsource = { virtual = "." }\noptional-dependencies = "x"\n'),
+    ("uv.lock", 'version = 1\nmanifest = 3\n[[package]]\nname = "a"\nsource = { virtual = "." }\n'),
+    ("uv.lock", 'version = 1\n[[package]]\nname = "b"\nversion = "1"\nresolution-markers = [1]\n'),
+    ("poetry.lock", '[metadata]\n[[package]]\nname = "a"\nversion = "1"\ndependencies = 3\n'),
+    ("poetry.lock", '[metadata]\n[[package]]\nname = "a"\nversion = "1"\nextras = 3\n'),
+    ("pyproject.toml", '[project]\nname = 3\ndynamic = 3\n'),
+    ("pylock.toml", 'lock-version = "1.0"\ncreated-by = "x"\npackages = 3\n'),
+])
+def test_wrong_types_are_one_line_bad_input(tmp_path: Path, name: str, text: str) -> None:
+    (tmp_path / name).write_text(text)
+    with pytest.raises(BadInput) as info:
+        load_input(tmp_path / name)
+    assert "\n" not in str(info.value) and str(tmp_path / name) in str(info.value)

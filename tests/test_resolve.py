@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 from packaging.markers import Marker
+from packaging.requirements import Requirement
 from resolve_index import PROJECTS, FakeIndex
 
 from ftready.inputs import load_input
-from ftready.inputs.model import InputRequirement, LockedPackage, LockEdge, LockGraph, ProjectInput
+from ftready.inputs.model import InputRequirement, LockEdge, LockedPackage, LockGraph, ProjectInput
 from ftready.resolve import ResolveOptions, resolve_input
 from ftready.resolve.environment import marker_environment, resolution_key
 from ftready.resolve.locked import walk_lock
 from ftready.resolve.uv import parse_compiled, summarize_uv_error
 from ftready.verdicts.targets import parse_target
-from packaging.requirements import Requirement
 
 LINUX = parse_target("3.13t-manylinux_x86_64")
 MUSL = parse_target("3.13t-musllinux_x86_64")
@@ -40,8 +40,8 @@ def _options(index: FakeIndex, uv_cache: Path, cache_dir: Path | None = None) ->
 
 
 def _requirements(*lines: str, name: str = "app") -> ProjectInput:
-    return ProjectInput(path="test", kind="requirements", name=name,
-                        requirements=tuple(InputRequirement(Requirement(t), f"test:{i}") for i, t in enumerate(lines, 1)))
+    requirements = tuple(InputRequirement(Requirement(t), f"test:{i}") for i, t in enumerate(lines, 1))
+    return ProjectInput(path="test", kind="requirements", name=name, requirements=requirements)
 
 
 def test_marker_environment_per_platform() -> None:

@@ -1,9 +1,10 @@
 """Interrupting a real `ftready audit` leaves no process and no temporary directory.
 
 The audit runs as a subprocess with a marker variable in its environment (inherited by
-every child: pip, the probes) and its own TMPDIR. Once a probe of the module that hangs
-on import is running, the audit gets SIGINT (Ctrl-C) or SIGTERM; afterwards no process
-on the machine may carry the marker, and TMPDIR must be empty.
+every child: pip, its build backends, the probes) and its own TMPDIR. Once a child is
+stuck (a probe of a module that hangs on import, or pip building an sdist whose backend
+never returns), the audit gets SIGINT (Ctrl-C) or SIGTERM; afterwards no process on the
+machine may carry the marker, and TMPDIR must be empty.
 """
 
 from __future__ import annotations
@@ -45,9 +46,19 @@ def wait_for(predicate, timeout: float) -> bool:
     return False
 
 
+STAGES = {
+    # stage: (extra arguments, how to recognise the child that hangs there)
+    "probe": (["ftr-hang", "ftr-declared", "ftr-two"], lambda argv: "ftr_hang" in argv),
+    "pip-build": (["--allow-build", "ftr-slowbuild"], lambda argv: any("_in_process" in a for a in argv)),
+}
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
 @pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_interrupting_an_audit_mid_probe_leaves_nothing_behind(
-        signum: int, exit_code: int, ft_python: Path, offline_pip_env: dict[str, str], tmp_path: Path) -> None:
+def test_interrupting_an_audit_leaves_nothing_behind(
+        stage: str, signum: int, exit_code: int, ft_python: Path, offline_pip_env: dict[str, str],
+        tmp_path: Path) -> None:
+    arguments, is_stuck_child = STAGES[stage]
     marker = f"FTREADY_TEST_MARKER={uuid.uuid4().hex}"
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
@@ -56,16 +67,16 @@ def test_interrupting_an_audit_mid_probe_leaves_nothing_behind(
     with open(log, "wb") as out:
         audit = subprocess.Popen(
             [sys.executable, "-m", "ftready", "audit", "--python", str(ft_python), "--timeout", "120",
-             "--jobs", "2", "ftr-hang", "ftr-declared", "ftr-two"],
+             "--jobs", "2", *arguments],
             env=env, stdout=out, stderr=subprocess.STDOUT)
     key = marker.encode()
     try:
-        def probe_hangs() -> bool:
-            return any("ftr_hang" in argv and pid != audit.pid for pid, argv in marked_processes(key))
+        def stuck() -> bool:
+            return any(is_stuck_child(argv) and pid != audit.pid for pid, argv in marked_processes(key))
 
-        assert wait_for(lambda: probe_hangs() or audit.poll() is not None, 90), log.read_text()
+        assert wait_for(lambda: stuck() or audit.poll() is not None, 90), log.read_text()
         assert audit.poll() is None, log.read_text()
-        time.sleep(0.5)  # let the other probes start too
+        time.sleep(0.5)  # let the other children start too
         audit.send_signal(signum)
         assert audit.wait(timeout=30) == exit_code, log.read_text()
         assert wait_for(lambda: not marked_processes(key), 5), [argv[:3] for _, argv in marked_processes(key)]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ftready.errors import InterpreterError
 from ftready.runtime.probe import probe_modules
 from ftready.verdicts.model import ModuleProbe
 
@@ -81,3 +82,8 @@ def test_missing_module_is_an_import_error(ft_python: Path) -> None:
 
 def test_no_modules_no_work(ft_python: Path) -> None:
     assert probe_modules(ft_python, []) == []
+
+
+def test_an_interpreter_that_does_not_exist_is_an_interpreter_error(tmp_path: Path) -> None:
+    with pytest.raises(InterpreterError, match="cannot run"):
+        probe_modules(tmp_path / "python3.13t", [("json", "/x.so"), ("re", "/y.so")])

@@ -12,8 +12,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from markupsafe import escape
 from conftest import TRACK_DAYS, XSS, track_statuses
+from markupsafe import escape
 
 from ftready.cli import main
 from ftready.commands.site import generate
@@ -202,3 +202,22 @@ def test_serve_previews_the_site(site: Path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_an_unfinished_first_snapshot_is_shown_as_unfinished(tmp_path: Path):
+    from ftready.store.ranking import RankedPackage, Ranking
+    from ftready.store.runs import SnapshotWriter, open_run
+    from ftready.verdicts.targets import default_targets
+
+    statuses = track_statuses(0)[:3]
+    ranking = Ranking("test", None, tuple(RankedPackage(i + 1, n) for i, n in enumerate(("boto3", "numpy", "later"))))
+    with Store.open(tmp_path / "t.sqlite3") as store:
+        writer = SnapshotWriter(store, open_run(store, ranking, default_targets(), "2026-11-01"))
+        for status in statuses[:2]:
+            writer.add(status)
+        writer.flush()
+    generate(tmp_path / "t.sqlite3", tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert "not complete yet: 2 of 3 packages recorded" in index
+    assert "Charts appear once a snapshot is complete." in index
+    assert "not checked yet" in (tmp_path / "site" / "p" / "later.html").read_text()

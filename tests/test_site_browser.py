@@ -1,7 +1,7 @@
 """The generated site in a real browser: Debian's Chromium, headless, driven by Playwright.
 
-Skipped where Playwright cannot be installed (it needs greenlet, which has no wheel for
-free-threaded CPython and does not build there) or Chromium is absent.
+Skipped where Playwright cannot be installed (its greenlet dependency has no wheel for
+free-threaded CPython and fails to build from source there) or Chromium is absent.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from conftest import XSS
 
 from ftready.commands.site import generate
 
+FREE_THREADED = not getattr(sys, "_is_gil_enabled", lambda: True)()
 sync_api = pytest.importorskip(
     "playwright.sync_api",
-    reason="playwright is not installable here (its greenlet dependency has no free-threaded "
-           "build)" if not getattr(sys, "_is_gil_enabled", lambda: True)() else "playwright is not installed "
-           "(pip install -e '.[browser]')")
+    reason="playwright is not installable on free-threaded CPython (its greenlet dependency "
+           "fails to build there)" if FREE_THREADED else "playwright is not installed (pip install -e '.[browser]')")
 CHROMIUM = shutil.which("chromium")
 if CHROMIUM is None:
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)

@@ -1,7 +1,9 @@
-"""`ftready track` against a local index: snapshots, re-runs, and kill-and-resume.
+"""`ftready track` against local indexes: snapshots, re-runs, and kill-and-resume.
 
-The index is the synthetic one of tests/resolve_index.py (real HTTP on 127.0.0.1), made
-slow enough here that a subprocess can be killed in the middle of a run.
+Two indexes, both real HTTP on 127.0.0.1: the recorded PyPI pages of tests/indexserver.py
+(``test_index``; slowed down with its ``slow`` fault so a subprocess can be killed in the
+middle of a run), and the synthetic one of tests/resolve_index.py, extended here to send
+``X-PyPI-Last-Serial`` values a test can change.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from resolve_index import FT313, FT314, GIL, FakeIndex, Release
@@ -24,9 +26,11 @@ from ftready.commands.track import track
 from ftready.index.client import IndexClient
 from ftready.index.config import IndexConfig
 from ftready.store import read
+from ftready.store.codes import decode
 from ftready.store.db import Store
-from ftready.store.ranking import load_ranking
-from ftready.verdicts.targets import select_targets
+from ftready.store.ranking import RankedPackage, Ranking, load_ranking
+from ftready.verdicts.model import Verdict
+from ftready.verdicts.targets import default_targets, select_targets
 
 TARGETS = select_targets(["3.13t-manylinux_x86_64", "3.14t-manylinux_x86_64", "3.13t-win_amd64"])
 KINDS = {  # name prefix -> releases, and the codes expected on TARGETS
@@ -48,10 +52,8 @@ def expected(name: str) -> str:
 
 
 class TunedIndex(FakeIndex):
-    """The synthetic index, answering after ``delay`` seconds and, like PyPI, sending each
-    project's serial in ``X-PyPI-Last-Serial`` (from ``serials``, default 1)."""
-
-    delay = 0.0
+    """The synthetic index sending, like PyPI, each project's serial in
+    ``X-PyPI-Last-Serial`` (from ``serials``, default 1), so a test can "upload"."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -62,10 +64,6 @@ class TunedIndex(FakeIndex):
         index = self
 
         class Tuned(base):  # type: ignore[misc, valid-type]
-            def do_GET(self) -> None:
-                time.sleep(index.delay)
-                super().do_GET()
-
             def end_headers(self) -> None:
                 name = self.path.rstrip("/").rsplit("/", 1)[-1]
                 self.send_header("X-PyPI-Last-Serial", str(index.serials.get(name, 1)))
@@ -74,8 +72,8 @@ class TunedIndex(FakeIndex):
         return Tuned
 
 
-class SlowIndex(TunedIndex):
-    delay = 0.04
+RECORDED = ("numpy", "pyyaml", "requests", "ruff", "six", "cffi", "pydantic-core", "msgpack",
+            "markupsafe", "cereggii", "pytz")
 
 
 @pytest.fixture
@@ -121,6 +119,31 @@ def test_track_records_a_complete_snapshot(index: FakeIndex, names_file: Path, t
         assert days == ["2026-11-01", "2026-11-02"]
 
 
+def test_track_judges_recorded_pypi_pages(test_index, index_config: IndexConfig, tmp_path: Path):
+    test_index.faults.status(503, times=100, path="/simple/six/")
+    ranking = Ranking("recorded", None, tuple(
+        RankedPackage(i + 1, name) for i, name in enumerate((*RECORDED, "no-such-project-here"))))
+    targets = default_targets()
+    with Store.open(tmp_path / "t.sqlite3") as store, IndexClient(index_config) as client:
+        result = track(client, store, ranking, targets, day="2026-11-01")
+        assert result.complete and result.errors == 1
+        codes = {name: decode(c or "", [t.name for t in targets])
+                 for name, c in codes_by_name(store, result.run.id).items()}
+        assert codes["numpy"]["3.14t-manylinux_x86_64"] is Verdict.FT_WHEEL
+        assert set(codes["requests"].values()) == {Verdict.PURE}
+        assert set(codes["ruff"].values()) == {Verdict.BINARY}
+        assert set(codes["no-such-project-here"].values()) == {Verdict.MISSING}
+        assert set(codes["six"].values()) == {Verdict.ERROR}  # never "blocked" or "missing"
+        six = read.status_data(store)["six"]
+        assert "503" in six["error"]
+        test_index.faults.clear()
+        again = track(client, store, ranking, targets, day="2026-11-02")
+        # unchanged serials: kept; the error and the missing project are asked again
+        assert again.reused == len(RECORDED) - 1 and again.errors == 0
+        assert set(decode(codes_by_name(store, again.run.id)["six"], [t.name for t in targets]).values()) \
+            == {Verdict.PURE}
+
+
 def test_unchanged_projects_keep_their_status(names_file: Path, tmp_path: Path):
     ranking = load_ranking(names_file)
     with TunedIndex(world()).serve() as index, Store.open(tmp_path / "t.sqlite3") as store, \
@@ -161,7 +184,7 @@ def test_track_cli_prints_a_summary(index: FakeIndex, names_file: Path, tmp_path
             *(f"--target={t.name}" for t in TARGETS)]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "8 packages, 8 checked" in out and "complete" in out and str(db) in out
+    assert "8 packages; this run checked 8" in out and ": complete" in out and str(db) in out
     assert "ready 2 · pure 2 · unknown 2 · blocked 2 · error 0" in out
     with pytest.raises(SystemExit) as usage:
         main(["track", "--top", "0", "--db", str(db)])
@@ -183,10 +206,14 @@ def _recorded(db: Path) -> int:
         return 0
 
 
-def _start(db: Path, index: FakeIndex, names_file: Path, tmp_path: Path) -> subprocess.Popen[str]:
-    cmd = [sys.executable, "-m", "ftready", "track", "--packages", str(names_file), "--db", str(db),
-           "--index-url", index.url, "--cache-dir", str(tmp_path / "cache"), "--concurrency", "2",
-           "--batch-size", "3", *(f"--target={t.name}" for t in TARGETS)]
+def _start(db: Path, index, names_file: Path, tmp_path: Path) -> subprocess.Popen[str]:
+    # Ctrl-C must reach the child even when this test runs with SIGINT ignored (a
+    # background job inherits "ignore", and Python then keeps it).
+    cmd = [sys.executable, "-c", "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler);"
+           " from ftready.cli import main; sys.exit(main(sys.argv[1:]))",
+           "track", "--packages", str(names_file), "--db", str(db),
+           "--index-url", index.url, "--json-url", index.json_url, "--cache-dir", str(tmp_path / "cache"),
+           "--concurrency", "2", "--batch-size", "3", *(f"--target={t.name}" for t in TARGETS)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -210,31 +237,39 @@ def _assert_consistent(db: Path) -> None:
     conn.close()
 
 
-def test_killed_run_is_resumed_and_completed(names_file: Path, tmp_path: Path):
+def test_killed_run_is_resumed_and_completed(test_index, index_config: IndexConfig, tmp_path: Path):
+    names = [*RECORDED, *(f"unknown-project-{i:02d}" for i in range(29))]
+    names_file = tmp_path / "ranking.txt"
+    names_file.write_text("\n".join(names) + "\n")
     db = tmp_path / "killed.sqlite3"
-    with SlowIndex(world()).serve() as index:
-        first = _start(db, index, names_file, tmp_path)
-        _stop_after(first, db, 4, signal.SIGKILL)
-        assert first.returncode == -signal.SIGKILL
-        _assert_consistent(db)
-        after_kill = _recorded(db)
-        assert 4 <= after_kill < N
-
-        second = _start(db, index, names_file, tmp_path)  # killed again, by Ctrl-C this time
-        _stop_after(second, db, after_kill + 6, signal.SIGINT)
-        assert second.returncode == 130
-        _assert_consistent(db)
-        after_interrupt = _recorded(db)
-        assert after_kill + 6 <= after_interrupt < N
-
-        third = _start(db, index, names_file, tmp_path)
-        out, err = third.communicate(timeout=120)
-        assert third.returncode == 0, err
-        assert f"{N - after_interrupt} checked" in out and "resumed" in out and "complete" in out
-        requested = {p.rstrip("/").rsplit("/", 1)[-1] for p in index.requests if p.startswith("/simple/")}
-        assert requested == set(world())
+    test_index.faults.slow(0.04, times=100_000)  # every answer late: time to stop the run
+    first = _start(db, test_index, names_file, tmp_path)
+    _stop_after(first, db, 4, signal.SIGKILL)
+    assert first.returncode == -signal.SIGKILL
     _assert_consistent(db)
+    after_kill = _recorded(db)
+    assert 4 <= after_kill < len(names)
+
+    second = _start(db, test_index, names_file, tmp_path)  # stopped again, by Ctrl-C this time
+    _stop_after(second, db, after_kill + 6, signal.SIGINT)
+    assert second.returncode == 130
+    _assert_consistent(db)
+    after_interrupt = _recorded(db)
+    assert after_kill + 6 <= after_interrupt < len(names)
+
+    test_index.faults.clear()
+    third = _start(db, test_index, names_file, tmp_path)
+    out, err = third.communicate(timeout=120)
+    assert third.returncode == 0, err
+    assert f"checked {len(names) - after_interrupt} in" in out and "resumed): complete" in out
+    _assert_consistent(db)
+
+    # The resumed snapshot equals one taken in a single uninterrupted run.
+    with Store.open(tmp_path / "fresh.sqlite3") as fresh, IndexClient(index_config) as client:
+        reference = track(client, fresh, load_ranking(names_file), TARGETS)
+        want = codes_by_name(fresh, reference.run.id)
     with Store.open_readonly(db) as store:
         runs = read.list_runs(store)
-        assert [(r.status, r.rows, r.done) for r in runs] == [("complete", N, N)]
-        assert codes_by_name(store, runs[0].id) == {name: expected(name) for name in world()}
+        assert [(r.status, r.rows, r.done) for r in runs] == [("complete", len(names), len(names))]
+        assert codes_by_name(store, runs[0].id) == want
+        assert want["numpy"] != "MMM" and want["unknown-project-00"] == "MMM"

@@ -19,7 +19,7 @@ def verdict(target: str, *names: str, **kw) -> Verdict:
     rel = Releases(files(*names, **kw))
     latest = rel.latest()
     assert latest is not None
-    return choose(rel.by_version[latest], parse_target(target)).verdict
+    return choose(rel.files(latest), parse_target(target)).verdict
 
 
 T313 = "3.13t-manylinux_x86_64"
@@ -81,7 +81,7 @@ def test_pure(name: str) -> None:
 
 def test_pure_fallback_beside_gil_only_native_wheels_is_pure_with_note() -> None:
     rel = Releases(files("m-1.0-cp313-cp313-manylinux_2_17_x86_64.whl", "m-1.0-py3-none-any.whl"))
-    choice = choose(rel.by_version[rel.latest()], parse_target(T313))
+    choice = choose(rel.files(rel.latest()), parse_target(T313))
     assert choice.verdict is Verdict.PURE
     assert "GIL builds only" in choice.detail
 
@@ -181,8 +181,8 @@ def test_prerelease_after_first_stable_is_not_reported() -> None:
 
 def test_is_pure() -> None:
     rel = Releases(files("a-1.0-py3-none-any.whl", "a-1.0.tar.gz"))
-    assert is_pure(rel.by_version[rel.latest()]) is True
+    assert is_pure(rel.files(rel.latest())) is True
     rel = Releases(files("a-1.0-cp313-cp313-win_amd64.whl", "a-1.0-py3-none-any.whl"))
-    assert is_pure(rel.by_version[rel.latest()]) is False
+    assert is_pure(rel.files(rel.latest())) is False
     rel = Releases(files("a-1.0.tar.gz"))
-    assert is_pure(rel.by_version[rel.latest()]) is None
+    assert is_pure(rel.files(rel.latest())) is None

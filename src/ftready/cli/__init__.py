@@ -13,7 +13,7 @@ import sys
 from .. import __version__
 from ..errors import FtreadyError
 
-COMMANDS = ("status", "deps", "audit", "python", "track", "site", "serve")
+COMMANDS = ("status", "deps", "audit", "python", "track", "site", "serve", "test")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,19 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..commands.audit import (
-    audit_environment,
-    audit_packages,
-    read_project_dependencies,
-    read_requirements_file,
-)
+from ..commands.audit import AuditInput, audit_environment, audit_packages, read_audit_input
 from ..errors import BadInput
 from ..runtime.processes import Terminated, cleanup_on_signals
+from ..runtime.venv import temporary_directory
 from ..verdicts.model import AuditResult
 from ..verdicts.serialize import document
 from .common import add_format_option, console, err_console, positive_int
@@ -64,7 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("packages", nargs="*", metavar="PKG", help="requirement (numpy, numpy==2.3.0, a wheel path)")
     p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
                    help="read requirements from a pip requirements file (repeatable)")
-    p.add_argument("--project", metavar="PATH", help="audit [project].dependencies of a pyproject.toml")
+    p.add_argument("--project", metavar="PATH",
+                   help="audit a project's dependencies: pyproject.toml, uv.lock, poetry.lock, "
+                        "pylock.toml or requirements file (a directory: found as `ftready deps` does)")
     p.add_argument("--env", action="store_true",
                    help="audit what is installed for --python (no venv, nothing installed)")
     p.add_argument("--python", metavar="PATH",
@@ -81,39 +80,43 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _requirements(args: argparse.Namespace) -> tuple[list[str], list[str]]:
-    """(requirements, extra pip options) from PKG…, -r FILE and --project."""
+def _inputs(args: argparse.Namespace) -> AuditInput:
+    """Everything asked for on the command line: PKG…, -r FILE…, --project PATH."""
     if args.env and (args.packages or args.requirement or args.project):
         raise BadInput("--env audits the installed environment: give no packages with it")
-    requirements = list(args.packages)
-    pip_options: list[str] = []
-    for path in args.requirement:
-        reqs, options = read_requirements_file(path)
-        requirements += reqs
-        pip_options += options
+    parts = [AuditInput(tuple(args.packages))]
+    parts += [read_audit_input(path, kind="requirements") for path in args.requirement]
     if args.project:
-        requirements += read_project_dependencies(args.project)
-    if not args.env and not requirements:
+        parts.append(read_audit_input(args.project))
+    merged = AuditInput(
+        requirements=tuple(dict.fromkeys(r for p in parts for r in p.requirements)),
+        constraints=tuple(dict.fromkeys(c for p in parts for c in p.constraints)),
+        no_deps=any(p.no_deps for p in parts),
+        skipped=tuple(s for p in parts for s in p.skipped))
+    if not args.env and not merged.requirements:
         raise BadInput("nothing to audit: give packages, -r FILE, --project PATH or --env")
-    return list(dict.fromkeys(requirements)), pip_options
+    return merged
 
 
 def run(args: argparse.Namespace) -> int:
-    requirements, pip_options = _requirements(args)
+    wanted = _inputs(args)
 
     def progress(message: str) -> None:
         err_console.print(f"[dim]{escape(message)}…[/dim]")
 
+    for entry in wanted.skipped:
+        err_console.print(f"[yellow]not audited:[/yellow] {escape(entry)}")
     try:
-        with cleanup_on_signals():  # SIGTERM unwinds (and cleans up) from the very start
+        with cleanup_on_signals(), temporary_directory("ftready-audit-input-") as tmp:
             python = resolve_python(args.python)
             if args.env:
                 results = audit_environment(python=python, timeout=args.timeout, jobs=args.jobs,
                                             progress=progress)
             else:
-                results = audit_packages(requirements, python=python, allow_build=args.allow_build,
-                                         timeout=args.timeout, jobs=args.jobs, progress=progress,
-                                         pip_args=pip_options)
+                results = audit_packages(list(wanted.requirements), python=python,
+                                         allow_build=args.allow_build, timeout=args.timeout,
+                                         jobs=args.jobs, progress=progress,
+                                         pip_args=_pip_args(wanted, tmp))
     except Terminated:
         err_console.print("ftready: terminated")
         return 143
@@ -124,6 +127,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_table(results)
     return exit_code(results, args.fail_on)
+
+
+def _pip_args(wanted: AuditInput, tmp: Path) -> list[str]:
+    args = ["--no-deps"] if wanted.no_deps else []
+    if wanted.constraints:
+        constraints = tmp / "constraints.txt"
+        constraints.write_text("\n".join(wanted.constraints) + "\n", encoding="utf-8")
+        args += ["--constraint", str(constraints)]
+    return args
 
 
 def exit_code(results: list[AuditResult], fail_on: str) -> int:

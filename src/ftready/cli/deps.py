@@ -15,18 +15,27 @@ from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from ..commands.deps import FAIL_ON, Action, DepsReport, DepStatus, DepTarget, check_project
 from ..errors import BadInput
-from ..index.client import IndexClient
 from ..fsutil import atomic_write_text
-from ..inputs import INPUT_KINDS, load_input
+from ..index.client import IndexClient
+from ..inputs import INPUT_KINDS, ProjectInput, load_input
 from ..resolve import ResolveOptions
-from ..verdicts.model import AuditResult, Target
+from ..verdicts.model import AuditResult, PackageStatus, Target
 from ..verdicts.serialize import document, to_data
-from .common import add_format_option, add_index_options, add_target_options, console, index_config, targets_from
+from .common import (
+    add_format_option,
+    add_index_options,
+    add_target_options,
+    console,
+    err_console,
+    index_config,
+    targets_from,
+)
 from .render import STYLES
 
 EPILOG = """\
@@ -67,6 +76,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fail-on", choices=FAIL_ON, default="blocked",
                    help="exit 1 when a dependency is blocked (default), needs any action (upgrade), or never")
     p.add_argument("--output", "-o", metavar="PATH", help="write the report here (atomically)")
+    p.add_argument("--audit", action="store_true",
+                   help="also install each pinned dependency in a free-threaded interpreter and "
+                        "report which extension modules re-enable the GIL (a runtime column)")
+    p.add_argument("--audit-python", metavar="PATH",
+                   help="free-threaded interpreter for --audit (default: found or built, see `ftready python`)")
     add_index_options(p)
     p.set_defaults(func=run)
 
@@ -86,7 +100,12 @@ def run(args: argparse.Namespace, audit: Mapping[str, AuditResult] | None = None
     targets = targets_from(args)
     # deps shows no classifiers: skip the JSON API (json_url=None), half the requests
     with IndexClient(replace(index_config(args), json_url=None)) as client:
-        report = check_project(client, project, targets, resolve_options(args))
+        if err_console.is_terminal:
+            report = _with_progress(client, project, targets, resolve_options(args))
+        else:
+            report = check_project(client, project, targets, resolve_options(args))
+    if getattr(args, "audit", False) and audit is None:
+        audit = _run_audit(report, args)
     if args.format == "table" and not args.output:
         print_table(report, console, show_all=args.show_all, audit=audit)
     else:
@@ -98,6 +117,33 @@ def run(args: argparse.Namespace, audit: Mapping[str, AuditResult] | None = None
     if report.gate(args.fail_on):
         return 1
     return 3 if report.incomplete else 0
+
+
+def _run_audit(report: DepsReport, args: argparse.Namespace) -> dict[str, AuditResult]:
+    """The runtime column: every dependency audited at its pin on this machine's target."""
+    from ..commands.deps import audit_dependencies
+    from ..runtime.bootstrap import find_ft_python
+
+    python = args.audit_python or str(find_ft_python())
+    if err_console.is_terminal:
+        with err_console.status("auditing dependencies on a free-threaded interpreter") as spinner:
+            return audit_dependencies(report, python=python, progress=lambda m: spinner.update(m))
+    return audit_dependencies(report, python=python)
+
+
+def _with_progress(client: IndexClient, project: ProjectInput, targets: Sequence[Target],
+                   options: ResolveOptions) -> DepsReport:
+    """A transient progress line on stderr while packages are checked (terminals only)."""
+    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("resolving", total=None)
+
+        def advance(status: PackageStatus) -> None:
+            bar.update(task, advance=1, description=status.name)
+
+        return check_project(client, project, targets, options, progress=advance,
+                             on_resolved=lambda n: bar.update(task, total=n, description="checking"))
 
 
 def render(report: DepsReport, fmt: str, *, show_all: bool = False,
@@ -196,12 +242,18 @@ def summary_text(s) -> str:  # noqa: ANN001 - TargetSummary
     return f"not ready: {', '.join(parts)} ({count})"
 
 
+AUDIT_LABELS = {"keeps-gil-disabled": "GIL stays off", "import-fails": "import fails",
+                "crashed": "crashes on import", "install-failed": "install failed"}
+
+
 def _audit_cell(audit: Mapping[str, AuditResult] | None, name: str) -> str:
     result = (audit or {}).get(name)
     if result is None:
         return "-"
     gil = result.gil_modules
-    return f"{result.outcome}" + (f" ({', '.join(gil)})" if gil else "")
+    if gil:
+        return f"GIL re-enabled by {', '.join(gil)}"
+    return AUDIT_LABELS.get(result.outcome, result.outcome)
 
 
 # --- table ------------------------------------------------------------------------------
@@ -238,7 +290,8 @@ def print_table(report: DepsReport, console: Console, *, show_all: bool = False,
 
 def _action_cell(dep: DepStatus, t: DepTarget) -> Text:
     if t.action is Action.BLOCKED:  # the project page, clickable where the terminal can
-        return Text.assemble(("blocked", ACTION_STYLES[t.action]), "\n", (dep.project_url, f"dim link {dep.project_url}"))
+        link = (dep.project_url, f"dim link {dep.project_url}")
+        return Text.assemble(("blocked", ACTION_STYLES[t.action]), "\n", link)
     return Text(action_text(dep, t), style=ACTION_STYLES[t.action])
 
 
@@ -251,7 +304,8 @@ def _md(text: str) -> str:
 def markdown(report: DepsReport, *, show_all: bool = False, audit: Mapping[str, AuditResult] | None = None) -> str:
     ready = sum(s.ready for s in report.summaries)
     lines = [f"## Free-threading readiness: {_md(report.project)}", "",
-             f"`{_md(report.input)}` ({report.kind}): {_plural(len(report.dependencies), 'dependency', 'dependencies')}, "
+             f"`{_md(report.input)}` ({report.kind}): "
+             f"{_plural(len(report.dependencies), 'dependency', 'dependencies')}, "
              f"ready on {ready} of {len(report.targets)} targets.", "",
              "| target | status |", "|---|---|"]
     for s in report.summaries:

@@ -39,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
         server = ThreadingHTTPServer((args.bind, args.port), handler)
     except OSError as exc:
         raise BadInput(f"cannot listen on {args.bind}:{args.port}: {exc.strerror}") from None
-    host, port = server.server_address[:2]
-    console.print(f"serving {args.dir} at http://{host}:{port}/ (Ctrl-C to stop)")
+    console.print(f"serving {args.dir} at http://{args.bind}:{server.server_port}/ (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -85,11 +85,11 @@ def _with_progress(work: Callable[[Callable[[str], None]], TrackResult]) -> Trac
 def _print_summary(store: Store, result: TrackResult) -> None:
     run = result.run
     resumed = ", resumed" if run.resumed else ""
-    state = "complete" if result.complete else "INCOMPLETE (run again to finish)"
-    console.print(f"snapshot {run.day} (run {run.id}{resumed}): {result.ranked:,} packages, "
-                  f"{result.checked:,} checked in {result.seconds:.1f} s "
-                  f"({result.reused:,} unchanged on the index), {result.changed:,} changed, "
-                  f"{result.errors:,} errors - {state}")
+    state = "complete" if result.complete else "INCOMPLETE: run again to finish it"
+    console.print(f"snapshot {run.day} (run {run.id}{resumed}): {state}")
+    console.print(f"{result.ranked:,} packages; this run checked {result.checked:,} in "
+                  f"{result.seconds:.1f} s ({result.reused:,} unchanged on the index), "
+                  f"{result.changed:,} statuses changed, {result.errors:,} index errors")
     counts: Counter[str | None] = Counter()
     for codes, n in verdict_counts(store, [run.id])[run.id].items():
         counts[category(codes)] += n

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +21,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from ..errors import BadInput, InterpreterError
-from ..inputs.tomlfile import load_toml, read_text
+from ..inputs import LockedPackage, ProjectInput, load_input
 from ..runtime.extensions import DistExtensions, scan_distributions
 from ..runtime.probe import CRASHED, GIL_ENABLED, IMPORT_ERROR, TIMEOUT, probe_modules
 from ..runtime.processes import cleanup_on_signals, run
@@ -36,6 +36,7 @@ CRASHES = "crashed"
 INSTALL_FAILED = "install-failed"
 
 Progress = Callable[[str], None]
+_VERSIONS_SEEN = re.compile(r"\(from versions: ([^)]*)\)")
 INSTALL_TIMEOUT = 1800.0  # pip may compile (--allow-build); a hung download still ends
 
 
@@ -81,6 +82,11 @@ def check_requirements(requirements: Iterable[str]) -> list[str]:
 def pip_failure_reason(stderr: str, *, allow_build: bool) -> str:
     """pip's own ERROR lines (deduplicated), or its last words; never a guess."""
     errors = [line[len("ERROR:"):].strip() for line in stderr.splitlines() if line.startswith("ERROR:")]
+    if any(e.startswith("No matching distribution found") for e in errors):
+        # pip says it twice; keep the short form and the versions it saw
+        seen = [m.group(1) for e in errors if (m := _VERSIONS_SEEN.search(e))]
+        errors = [e + (f" (versions seen: {seen[0]})" if seen else "") for e in errors
+                  if not e.startswith("Could not find a version that satisfies")]
     reason = "; ".join(dict.fromkeys(e for e in errors if e))
     if not reason:
         lines = [line.strip() for line in stderr.splitlines() if line.strip()]
@@ -138,6 +144,9 @@ def install_requirements(venv: Venv, requirements: Sequence[str], *, tmp: Path, 
                 items += one_items
             else:
                 failures.append((text, one_reason))
+        if not failures:  # each installs alone: they conflict; later installs won
+            _say(progress, f"the requirements conflict ({reason}); each was installed in turn and "
+                           "the versions left installed were audited")
     installed: dict[str, Installed] = {}
     for item in items:
         name = item.get("metadata", {}).get("name", "")
@@ -164,7 +173,7 @@ def summarize(dist: DistExtensions, probes: Sequence[ModuleProbe], *, python: st
         return AuditResult(outcome=IMPORT_FAILS, detail="cannot audit: installed without a RECORD, "
                            "so its extension modules are unknown", **common)  # type: ignore[arg-type]
     if not probes:
-        return AuditResult(outcome=KEEPS_GIL_DISABLED, detail="pure Python: no extension modules",
+        return AuditResult(outcome=KEEPS_GIL_DISABLED, detail="no extension modules",
                            **common)  # type: ignore[arg-type]
     by = {o: [p for p in probes if p.outcome == o] for o in (CRASHED, GIL_ENABLED, IMPORT_ERROR, TIMEOUT)}
     parts: list[str] = []
@@ -282,61 +291,48 @@ def audit_environment(
 
 
 # --- inputs ---------------------------------------------------------------------------
-# Minimal readers until ftready.inputs offers them: pip-style requirement files (their
-# option lines are passed to pip) and [project].dependencies of a pyproject.toml.
 
-def read_requirements_file(path: str | os.PathLike[str], *, _seen: frozenset[Path] = frozenset()
-                           ) -> tuple[list[str], list[str]]:
-    """(requirements, pip options) from a pip requirements file; ``-r`` nests, ``-c`` and
-    index options go to pip, editable installs are refused (nothing to audit in a checkout
-    pip would not build as a wheel)."""
-    file = Path(path)
-    if file.resolve() in _seen:
-        raise BadInput("requirement files include each other", path=str(file))
-    text = read_text(file).replace("\\\n", " ")
-    requirements: list[str] = []
-    options: list[str] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
-        if not line:
+@dataclass(frozen=True)
+class AuditInput:
+    """What pip is asked for, from a project's files (via ``ftready.inputs``)."""
+
+    requirements: tuple[str, ...]
+    constraints: tuple[str, ...] = ()
+    no_deps: bool = False  # a lock lists every package: pip must not resolve further
+    skipped: tuple[str, ...] = ()  # entries not audited, with the reason
+
+
+def _lock_marker(package: LockedPackage, context: str) -> str | None:
+    """The marker under which a locked package is installed, for pip to evaluate on the
+    audited interpreter; PEP 751 extras/groups markers cannot be evaluated by pip, so a
+    package guarded only by those is kept (over-approximation, never a silent drop)."""
+    parts = [] if package.marker is None else [str(package.marker)]
+    if package.resolution_markers:
+        parts.append(" or ".join(f"({m})" for m in package.resolution_markers))
+    if context == "lock_file":
+        parts = [p for p in parts if "extras" not in p and "dependency_groups" not in p]
+    return " and ".join(f"({p})" for p in parts) if parts else None
+
+
+def input_requirements(project: ProjectInput) -> AuditInput:
+    """pip requirements for a ProjectInput: its requirements and constraints as written, or
+    every checked package of its lock pinned ``name==version`` (with its marker)."""
+    skipped = tuple(f"{u.text} ({u.reason})" for u in project.unchecked)
+    if project.locked is None:
+        return AuditInput(tuple(str(r.requirement) for r in project.requirements),
+                          tuple(str(c.requirement) for c in project.constraints), skipped=skipped)
+    graph = project.locked
+    pins = []
+    for package in graph.packages:
+        if not package.checked:
+            skipped += (f"{package.name} {package.version} (not from an index: not audited)",)
             continue
-        if not line.startswith("-"):
-            requirements.append(line)
-            continue
-        try:
-            words = shlex.split(line)
-        except ValueError as exc:
-            raise BadInput(f"cannot parse: {exc}", path=str(file), line=number) from None
-        flag, _, inline = words[0].partition("=")
-        value = inline or (words[1] if len(words) > 1 else "")
-        if flag in ("-r", "--requirement", "-c", "--constraint") and not value:
-            raise BadInput(f"{flag} needs a file", path=str(file), line=number)
-        if flag in ("-r", "--requirement"):
-            nested, nested_options = read_requirements_file(file.parent / value,
-                                                            _seen=_seen | {file.resolve()})
-            requirements += nested
-            options += nested_options
-        elif flag in ("-c", "--constraint"):
-            options += ["--constraint", str(file.parent / value)]
-        elif flag in ("-e", "--editable"):
-            raise BadInput("editable requirements cannot be audited; list the package instead",
-                           path=str(file), line=number)
-        else:
-            options += words
-    return requirements, options
+        marker = _lock_marker(package, graph.marker_context)
+        pins.append(f"{package.name}=={package.version}" + (f" ; {marker}" if marker else ""))
+    return AuditInput(tuple(pins), no_deps=True, skipped=skipped)
 
 
-def read_project_dependencies(path: str | os.PathLike[str]) -> list[str]:
-    """``[project].dependencies`` of a pyproject.toml (or of the one in a directory)."""
-    file = Path(path)
-    if file.is_dir():
-        file = file / "pyproject.toml"
-    if not file.is_file():
-        raise BadInput("no such file", path=str(file))
-    data, _ = load_toml(file)
-    deps = data.get("project", {}).get("dependencies")
-    if deps is None:
-        raise BadInput("no [project].dependencies to audit", path=str(file))
-    if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
-        raise BadInput("[project].dependencies must be a list of strings", path=str(file))
-    return list(deps)
+def read_audit_input(path: str | os.PathLike[str], *, kind: str | None = None) -> AuditInput:
+    """Requirements from a pyproject.toml, requirements file or lock (a file, or a directory
+    searched as ``ftready deps`` does; ``kind`` forces the format)."""
+    return input_requirements(load_input(Path(path), kind=kind))

@@ -11,12 +11,13 @@ import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..index.client import IndexClient
 from ..inputs.model import ProjectInput, Unchecked
-from ..resolve import ResolveOptions, Resolution, resolve_input
-from ..verdicts.model import PackageStatus, Target, TargetStatus, Verdict
+from ..resolve import Resolution, ResolveOptions, resolve_input
+from ..verdicts.model import AuditResult, PackageStatus, Target, TargetStatus, Verdict
 from .status import PackageRequest, check_packages
 
 FAIL_ON = ("blocked", "upgrade", "never")
@@ -167,15 +168,21 @@ def check_project(
     options: ResolveOptions,
     *,
     progress: Callable[[PackageStatus], None] | None = None,
+    on_resolved: Callable[[int], None] | None = None,
 ) -> DepsReport:
-    """Resolve ``project`` per target, judge every pinned release, advise per target."""
+    """Resolve ``project`` per target, judge every pinned release, advise per target.
+
+    ``on_resolved(n)`` is told how many releases will be checked; ``progress`` sees each."""
     resolutions = resolve_input(project, targets, options)
     pins = sorted({(d.name, d.version) for r in resolutions.values() for d in r.deps})
+    if on_resolved is not None:
+        on_resolved(len(pins))
     requests = [PackageRequest(name, version, f"{name}=={version}") for name, version in pins]
-    statuses = dict(zip(pins, check_packages(client, requests, targets, progress=progress)))
+    statuses = dict(zip(pins, check_packages(client, requests, targets, progress=progress), strict=True))
     stuck = sorted({name for (name, version), s in statuses.items()
                     for ts in s.targets if advise(ts, version)[0] in (Action.BLOCKED, Action.NEEDS_BUILD)})
-    latest = dict(zip(stuck, check_packages(client, [PackageRequest(n, None, n) for n in stuck], targets)))
+    latest_requests = [PackageRequest(n, None, n) for n in stuck]
+    latest = dict(zip(stuck, check_packages(client, latest_requests, targets), strict=True))
     deps: dict[str, list[DepTarget]] = {}
     for target, resolution in resolutions.items():
         for dep in resolution.deps:
@@ -199,3 +206,43 @@ def check_project(
     return DepsReport(project=project.name, input=project.path, kind=project.kind, targets=tuple(targets),
                       dependencies=dep_statuses, summaries=_summaries(resolutions, dep_statuses),
                       unchecked=project.unchecked)
+
+
+def local_target(targets: Sequence[Target], python: str) -> Target | None:
+    """The requested target an audit on this machine's ``python`` (X.Y) stands for."""
+    import platform
+    import sysconfig
+
+    arch = platform.machine().lower().replace("amd64", "x86_64").replace("arm64", "aarch64")
+    plat = sysconfig.get_platform()
+    if plat.startswith("linux"):
+        family = "musllinux" if "musl" in (platform.libc_ver()[0] or "") else "manylinux"
+    elif plat.startswith("macosx"):
+        family, arch = "macosx", ("arm64" if arch == "aarch64" else arch)
+    else:
+        family, arch = "win", ("amd64" if arch == "x86_64" else "arm64")
+    wanted = f"{family}_{arch}"
+    return next((t for t in targets if t.platform == wanted and t.python_str == python), None) or \
+        next((t for t in targets if t.platform == wanted), None)
+
+
+def audit_dependencies(report: DepsReport, *, python: str, timeout: float = 60,
+                       progress: Callable[[str], None] | None = None) -> dict[str, AuditResult]:
+    """Install every dependency as pinned for this machine's target and audit it.
+
+    ``--no-deps``: the report already lists the whole tree, each at its own pin.
+    """
+    from ..runtime.pyinfo import inspect_interpreter
+    from .audit import audit_packages
+
+    info = inspect_interpreter(python)
+    target = local_target(report.targets, f"{info.version[0]}.{info.version[1]}")
+    pins = []
+    for dep in report.dependencies:
+        chosen = next((t for t in dep.targets if t.target == target), dep.targets[0] if dep.targets else None)
+        if chosen is not None and chosen.version:
+            pins.append(f"{dep.name}=={chosen.version}")
+    if not pins:
+        return {}
+    results = audit_packages(pins, python=python, timeout=timeout, pip_args=["--no-deps"], progress=progress)
+    return {str(canonicalize_name(r.package)): r for r in results}

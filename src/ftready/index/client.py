@@ -56,7 +56,7 @@ class IndexClient:
             fetched.doc,
             name=project,
             index_url=root,
-            page_url=page_url,
+            page_url=fetched.url,  # after redirects: relative file URLs resolve against it
             last_serial=fetched.headers.get("x-pypi-last-serial"),
         )
 

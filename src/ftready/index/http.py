@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 
@@ -24,6 +25,8 @@ from ftready.index.config import IndexConfig
 
 # Worth another try: the server or the path to it may recover.
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 10
 # Not worth another try: the same request fails the same way.
 FATAL_ERRORS = (httpx.UnsupportedProtocol, httpx.TooManyRedirects, httpx.LocalProtocolError)
 
@@ -89,31 +92,40 @@ class Fetcher:
         self._pause_until = 0.0  # monotonic; a 429's Retry-After holds back every thread
 
     def get_json(self, url: str, accept: str) -> Fetched:
-        """GET ``url`` and parse it; ProjectNotFound on 404, IndexUnavailable otherwise."""
-        key = f"{accept} {url}"
+        """GET ``url`` and parse it; ProjectNotFound on 404, IndexUnavailable otherwise.
+
+        Redirects are followed here, not by httpx, so that each hop is cached under its
+        own URL (and offline mode can follow them from the cache).
+        """
         attempts = 1 if self.config.offline else 1 + max(0, self.config.retries)
-        reason = "no attempt made"
-        for attempt in range(attempts):
-            if attempt:
-                self.stats.add(retries=1)
+        attempt = hops = 0
+        while True:
+            key = f"{accept} {url}"
+            wait: float | None = None
             try:
                 response = self._send(url, accept, key)
             except httpx.TimeoutException as exc:
-                reason, wait = f"timed out ({type(exc).__name__})", None
+                reason = f"timed out ({type(exc).__name__})"
             except FATAL_ERRORS as exc:
                 raise IndexUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
             except httpx.RequestError as exc:
-                reason, wait = f"{type(exc).__name__}: {_first_line(exc)}", None
+                reason = f"{type(exc).__name__}: {_first_line(exc)}"
             else:
                 status = response.status_code
-                if status in (404, 410):
-                    raise ProjectNotFound(f"{url}: not found (HTTP {status})")
                 if status == 200:
                     doc = _parse_object(response.content)
                     if doc is not None:
                         return self._answer(url, response, doc)
                     self.forget(key)
-                    reason, wait = "invalid JSON", None
+                    reason = "invalid JSON"
+                elif status in (404, 410):
+                    raise ProjectNotFound(f"{url}: not found (HTTP {status})")
+                elif status in REDIRECT_STATUSES and response.headers.get("location"):
+                    hops += 1
+                    if hops > MAX_REDIRECTS:
+                        raise IndexUnavailable(f"{url}: more than {MAX_REDIRECTS} redirects")
+                    url = urljoin(url, response.headers["location"])
+                    continue
                 elif status in RETRY_STATUSES:
                     reason = f"HTTP {status}"
                     wait = retry_after_seconds(response.headers.get("retry-after"))
@@ -123,8 +135,11 @@ class Fetcher:
                         self._pause_all(wait)
                 else:
                     raise IndexUnavailable(f"{url}: HTTP {status}")
-            if attempt + 1 < attempts:
-                self._sleep(wait if wait is not None else self._backoff(attempt))
+            attempt += 1
+            if attempt >= attempts:
+                break
+            self.stats.add(retries=1)
+            self._sleep(wait if wait is not None else self._backoff(attempt - 1))
         if self.config.offline:
             raise IndexUnavailable(f"{url}: {reason} (offline)")
         raise IndexUnavailable(f"{url}: {reason} (after {attempts} attempts)")

@@ -100,8 +100,8 @@ class _Odd(Exception):
 def parse_files(entries: Any, page_url: str) -> tuple[DistFile, ...]:
     """All usable ``files`` entries of a page, in order; empties ``entries``.
 
-    The loop is a fast path for well-formed entries (all of PyPI's); anything unusual
-    raises inside it and goes to the careful ``parse_file`` instead.
+    The loop is a fast path for well-formed entries (all of PyPI's): anything unusual,
+    including a missing key, raises inside it and goes to the careful ``parse_file``.
     """
     if not isinstance(entries, list):
         return ()
@@ -109,58 +109,63 @@ def parse_files(entries: Any, page_url: str) -> tuple[DistFile, ...]:
     append = files.append
     fromiso = _fromisoformat if _ISO_Z_OK else _parse_time_310
     cls = DistFile
-    bypass = _BYPASS_INIT
-    # Consumed from the end and reversed after: each entry's dicts are freed as soon as
-    # its DistFile exists, so the garbage collector never sees both (it showed up as
+    new = _new if _BYPASS_INIT else None
+    fill = _set
+    absolute = _ABSOLUTE
+    # Consumed in order from the end of a reversed list: each entry's dicts are freed as
+    # soon as its DistFile exists, so the garbage collector never walks both (that was
     # most of the cost of parsing big pages on many threads).
     entries.reverse()
     pop = entries.pop
     while entries:
         entry = pop()
         try:
-            get = entry.get
             filename = entry["filename"]
             url = entry["url"]
-            uploaded = get("upload-time")
-            yanked = get("yanked", False)
-            requires_python = get("requires-python")
-            size = get("size")
-            hashes = get("hashes")
-            metadata = get("core-metadata")
+            size = entry["size"]
+            requires_python = entry["requires-python"]
+            yanked = entry["yanked"]
+            when = fromiso(entry["upload-time"])
+            sha256 = entry["hashes"]["sha256"]
+            metadata = entry.get("core-metadata")
             if metadata is None:
-                metadata = get("dist-info-metadata", False)
-            if (
-                type(filename) is not str
-                or not filename
-                or type(url) is not str
-                or not url.startswith(_ABSOLUTE)
-                or not (yanked is False or yanked is True or type(yanked) is str)
-                or not (requires_python is None or type(requires_python) is str)
-                or not (size is None or type(size) is int)
-            ):
+                metadata = entry.get("dist-info-metadata")  # its PEP 658 name (PEP 714)
+            if yanked is False or yanked is True:
+                reason = None
+            elif type(yanked) is str and yanked:
+                reason, yanked = yanked, True
+            else:
                 raise _Odd
-            when = fromiso(uploaded) if uploaded else None
-            if when is not None and when.tzinfo is None:
+            if not (
+                type(filename) is str
+                and filename
+                and type(url) is str
+                and url.startswith(absolute)
+                and (size is None or type(size) is int)
+                and (requires_python is None or type(requires_python) is str)
+                and type(sha256) is str
+                and when.tzinfo is not None
+            ):
                 raise _Odd
             fields = {
                 "filename": filename,
                 "url": url,
                 "upload_time": when,
-                "yanked": yanked is not False and bool(yanked),
-                "yanked_reason": yanked if yanked is not False and yanked is not True and yanked else None,
+                "yanked": yanked,
+                "yanked_reason": reason,
                 "requires_python": requires_python or None,
                 "size": size,
-                "has_metadata": metadata is not False and bool(metadata),
-                "sha256": hashes["sha256"] if hashes else None,
+                "has_metadata": metadata is not None and metadata is not False and bool(metadata),
+                "sha256": sha256,
             }
         except (_Odd, LookupError, TypeError, ValueError, AttributeError):
             parsed = parse_file(entry, page_url) if isinstance(entry, dict) else None
             if parsed is not None:
                 append(parsed)
             continue
-        if bypass:
-            obj = _new(cls)
-            _set(obj, "__dict__", fields)
+        if new is not None:
+            obj = new(cls)
+            fill(obj, "__dict__", fields)
             append(obj)
         else:
             append(cls(**fields))

@@ -129,5 +129,5 @@ def build_client(config: IndexConfig, storage: FileStorage | None) -> httpx.Clie
         transport=transport,
         timeout=httpx.Timeout(config.timeout),
         headers={"User-Agent": USER_AGENT},
-        follow_redirects=True,
+        follow_redirects=False,  # http.Fetcher follows them, caching each hop under its URL
     )

@@ -7,7 +7,7 @@ plus the entries we cannot check (URLs, VCS, local paths) with the reason.
 """
 
 from .detect import INPUT_KINDS, detect_kind, load_input
-from .model import InputRequirement, LockedPackage, LockEdge, LockGraph, ProjectInput, Unchecked
+from .model import InputRequirement, LockEdge, LockedPackage, LockGraph, ProjectInput, Unchecked
 
 __all__ = [
     "INPUT_KINDS", "InputRequirement", "LockEdge", "LockGraph", "LockedPackage",

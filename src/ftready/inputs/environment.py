@@ -14,7 +14,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from ..errors import BadInput, IncompleteError
-from .model import LockedPackage, LockEdge, LockGraph, ProjectInput, Unchecked
+from .model import LockEdge, LockedPackage, LockGraph, ProjectInput, Unchecked
 
 _PROBE = r"""
 import json, sys

@@ -12,9 +12,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from ..errors import BadInput
-from .model import LockedPackage, LockEdge, LockGraph, ProjectInput, Unchecked
+from .model import LockEdge, LockedPackage, LockGraph, ProjectInput, Unchecked
 from .pyproject import select
-from .tomlfile import load_toml
+from .tomlfile import load_toml, shape_errors
 from .uvlock import marker
 
 _DIRECT = {"git": "VCS checkout: built from source, not from the index",
@@ -104,6 +104,11 @@ def _roots_from_pyproject(pyproject: Path, extras: Sequence[str],
 
 def read_poetry_lock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
     """Every locked package with its edges, rooted at the project's declared dependencies."""
+    with shape_errors(path, "poetry.lock"):
+        return _read_poetry_lock(path, extras, groups)
+
+
+def _read_poetry_lock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
     data, text = load_toml(path)
     raw = data.get("package")
     if not isinstance(raw, list) or "metadata" not in data:

@@ -14,13 +14,18 @@ from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValida
 from packaging.utils import canonicalize_name
 
 from ..errors import BadInput
-from .model import LockedPackage, LockEdge, LockGraph, ProjectInput, Unchecked
+from .model import LockEdge, LockedPackage, LockGraph, ProjectInput, Unchecked
 from .pyproject import select
-from .tomlfile import line_of, load_toml
+from .tomlfile import line_of, load_toml, shape_errors
 
 
 def read_pylock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
     """Every package of the lock, with its own marker (PEP 751 ``lock_file`` context)."""
+    with shape_errors(path, "pylock file"):
+        return _read_pylock(path, extras, groups)
+
+
+def _read_pylock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
     data, text = load_toml(path)
     try:
         lock = Pylock.from_dict(data)
@@ -30,7 +35,8 @@ def read_pylock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = 
         raise BadInput(f"invalid pylock file: {exc}", path=str(path), line=line_of(text, key)) from None
     chosen_extras = select(extras, lock.extras or (), "extra", path)
     declared_groups = [*(lock.dependency_groups or ()), *(lock.default_groups or ())]
-    chosen_groups = select(groups, declared_groups, "dependency group", path) if groups else list(lock.default_groups or ())
+    chosen_groups = (select(groups, declared_groups, "dependency group", path) if groups
+                     else list(lock.default_groups or ()))
     packages: list[LockedPackage] = []
     unchecked: list[Unchecked] = []
     for package in lock.packages:

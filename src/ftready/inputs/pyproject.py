@@ -14,7 +14,7 @@ from packaging.utils import canonicalize_name
 from ..errors import BadInput
 from .direct import direct_reason
 from .model import InputRequirement, ProjectInput, Unchecked
-from .tomlfile import line_of, load_toml
+from .tomlfile import line_of, load_toml, shape_errors
 
 
 def _string_list(value: Any, where: str, path: Path, text: str) -> list[str]:
@@ -48,6 +48,11 @@ def select(names: Sequence[str], available: Iterable[str], what: str, path: Path
 
 def read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
     """The project's runtime requirements plus the chosen extras and dependency groups."""
+    with shape_errors(path, "pyproject.toml"):
+        return _read_pyproject(path, extras, groups)
+
+
+def _read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
     data, text = load_toml(path)
     project = data.get("project")
     dep_groups = data.get("dependency-groups", {})
@@ -62,8 +67,8 @@ def read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str]
     if "dependencies" in project.get("dynamic", ()):
         unchecked.append(Unchecked("[project].dependencies", "declared dynamic: only static "
                                    "metadata is read; check a lock or requirements file", str(path)))
-    entries: list[tuple[str, str]] = [
-        (r, "project.dependencies") for r in _string_list(project.get("dependencies", []), "project.dependencies", path, text)]
+    runtime = _string_list(project.get("dependencies", []), "project.dependencies", path, text)
+    entries: list[tuple[str, str]] = [(r, "project.dependencies") for r in runtime]
     optional = project.get("optional-dependencies", {})
     if not isinstance(optional, dict):
         raise BadInput("project.optional-dependencies must be a table", path=str(path),
@@ -88,7 +93,8 @@ def read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str]
         while getattr(exc, "exceptions", None):
             exc = exc.exceptions[0]  # type: ignore[attr-defined]
         message = str(exc).splitlines()[0]
-        raise BadInput(f"[dependency-groups]: {message}", path=str(path), line=line_of(text, "dependency-groups")) from None
+        raise BadInput(f"[dependency-groups]: {message}", path=str(path),
+                       line=line_of(text, "dependency-groups")) from None
     requirements: list[InputRequirement] = []
     for req_text, where in entries:
         req = _parse(req_text, where, path, text)

@@ -37,11 +37,7 @@ _ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", "
 
 
 def _decode(path: Path, data: bytes) -> str:
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            break
-    else:
-        encoding = "utf-8"
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "utf-8")
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:

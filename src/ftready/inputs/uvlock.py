@@ -15,9 +15,9 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.utils import canonicalize_name
 
 from ..errors import BadInput
-from .model import LockedPackage, LockEdge, LockGraph, ProjectInput, Unchecked
+from .model import LockEdge, LockedPackage, LockGraph, ProjectInput, Unchecked
 from .pyproject import select
-from .tomlfile import line_of, load_toml
+from .tomlfile import line_of, load_toml, shape_errors
 
 _MEMBER_SOURCES = ("editable", "virtual")
 _DIRECT_SOURCES = {"git": "VCS checkout: built from source, not from the index",
@@ -51,6 +51,11 @@ def _edges(items: Any, path: Path, text: str, when_extra: str | None = None) -> 
 
 def read_uv_lock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
     """Every locked package with its edges; roots are the workspace members' dependencies."""
+    with shape_errors(path, "uv.lock"):
+        return _read_uv_lock(path, extras, groups)
+
+
+def _read_uv_lock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
     data, text = load_toml(path)
     raw = data.get("package")
     if not isinstance(raw, list) or "version" not in data:
@@ -86,7 +91,8 @@ def read_uv_lock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] =
             unchecked.append(Unchecked(f"{name} @ {source[kind]}", _DIRECT_SOURCES[kind], str(path)))
         version = entry.get("version")
         if version is None and kind == "registry":
-            raise BadInput(f"package {name} has no version", path=str(path), line=line_of(text, f'name = "{entry["name"]}"'))
+            raise BadInput(f"package {name} has no version", path=str(path),
+                           line=line_of(text, f'name = "{entry["name"]}"'))
         forks = tuple(m for m in (marker(t, path, text) for t in entry.get("resolution-markers", ())) if m)
         packages.append(LockedPackage(name=name, version=str(version or ""), dependencies=deps,
                                       resolution_markers=forks, checked=kind == "registry"))

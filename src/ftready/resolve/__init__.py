@@ -19,7 +19,7 @@ from ..verdicts.model import Target
 from .cache import ResolveCache
 from .environment import marker_environment, platform_markers, resolution_key
 from .locked import walk_lock
-from .model import ResolvedDep, Resolution
+from .model import Resolution, ResolvedDep
 from .uv import UvOptions, parse_compiled, run_uv_compile, uv_version
 
 __all__ = ["ResolveOptions", "ResolvedDep", "Resolution", "marker_environment", "resolve_input"]
@@ -36,7 +36,8 @@ class ResolveOptions:
     timeout: float = 300.0
 
 
-def resolve_input(project: ProjectInput, targets: Sequence[Target], options: ResolveOptions) -> dict[Target, Resolution]:
+def resolve_input(project: ProjectInput, targets: Sequence[Target],
+                  options: ResolveOptions) -> dict[Target, Resolution]:
     """One ``Resolution`` per target: a lock walked, or requirements resolved by uv."""
     if project.locked is not None:
         return {t: Resolution(t, tuple(walk_lock(project.locked, t, project.name)), resolver=project.kind)

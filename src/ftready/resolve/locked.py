@@ -7,7 +7,7 @@ from collections import deque
 
 from packaging.markers import Marker
 
-from ..inputs.model import LockedPackage, LockEdge, LockGraph
+from ..inputs.model import LockEdge, LockedPackage, LockGraph
 from ..verdicts.model import Target
 from .environment import marker_environment
 from .model import ResolvedDep

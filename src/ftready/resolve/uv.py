@@ -120,6 +120,7 @@ def run_uv_compile(requirements: Sequence[InputRequirement], constraints: Sequen
                    target: Target, options: UvOptions) -> str:
     """uv's compiled requirements for ``target``; a failed resolution raises with uv's reason."""
     env = {k: v for k, v in os.environ.items() if k not in _UV_OVERRIDES}
+    env["COLUMNS"] = "10000"  # uv wraps its messages at the terminal width; we want whole lines
     with tempfile.TemporaryDirectory(prefix="ftready-resolve-") as tmp:
         Path(tmp, ROOT_FILE).write_text("".join(f"{r.requirement}\n" for r in requirements), encoding="utf-8")
         if constraints:

@@ -83,15 +83,18 @@ def _gil_detail(data: dict[str, Any], module: str) -> tuple[str, str]:
     if not data.get("gil_enabled"):
         return GIL_DISABLED, ""
     culprits = [w["module"] for w in windows if w.get("enabled_here")]
-    by = ", ".join(culprits) if culprits else "another module"
+    if culprits:
+        how = f"by {', '.join(culprits)}, imported with it"
+    elif data.get("gil_at_start"):
+        how = "at interpreter start-up (a .pth file or sitecustomize)"
+    else:
+        how = "by another module"
     declared = data.get("declared")
-    if data.get("gil_at_start"):
-        return GIL_ENABLED, "the GIL was already enabled when the interpreter started"
     if declared == "not-used":
-        return GIL_DISABLED, f"declares Py_MOD_GIL_NOT_USED; the GIL was re-enabled by {by}, imported with it"
+        return GIL_DISABLED, f"declares Py_MOD_GIL_NOT_USED; the GIL was re-enabled {how}"
     if declared == "used":
-        return GIL_ENABLED, f"does not declare Py_mod_gil (the GIL was first re-enabled by {by}, imported with it)"
-    return GIL_ENABLED, f"importing it re-enabled the GIL through {by}; its own declaration could not be read"
+        return GIL_ENABLED, f"does not declare Py_mod_gil (the GIL was first re-enabled {how})"
+    return GIL_ENABLED, f"the GIL was re-enabled {how}; this module's own declaration could not be read"
 
 
 def classify(module: str, path: str, result: ProcessResult, timeout: float) -> ModuleProbe:

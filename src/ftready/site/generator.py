@@ -12,9 +12,8 @@ import csv
 import io
 import json
 import math
-import shutil
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
@@ -32,6 +31,18 @@ from .data import PackageRow, SiteData, python_codes
 from .markdown import render_doc
 
 INSTALLS = frozenset("FPB")  # codes of verdicts that install without a build
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One line of a package page's history table."""
+
+    day: str
+    version: str | None
+    installs: int  # targets with an installable file
+    targets: int
+    category: str | None
+    classifier: int | None
 
 
 @dataclass(frozen=True)
@@ -67,7 +78,7 @@ def _environment() -> jinja2.Environment:
 
 
 class _Writer:
-    """Writes pages under ``out`` and remembers them, so stale package pages can go."""
+    """Renders templates with the context every page shares and writes them under ``out``."""
 
     def __init__(self, out: Path, env: jinja2.Environment, common: dict[str, Any]) -> None:
         self.out, self.env, self.common, self.pages = out, env, common, 0
@@ -79,15 +90,14 @@ class _Writer:
         self.pages += 1
 
     def text(self, path: str, text: str) -> None:
-        target = self.out / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        (self.out / path).write_text(text, encoding="utf-8")
 
 
 def build_site(data: SiteData, out: Path, *, generated_at: str | None = None) -> BuildResult:
     """Render every page and download of ``data`` into ``out``."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    for sub in ("assets", "data", "p"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
     _copy_assets(out / "assets")
     run = data.run
     common = {
@@ -103,25 +113,23 @@ def build_site(data: SiteData, out: Path, *, generated_at: str | None = None) ->
         title, body = render_doc(name)
         page = name.replace(".md", ".html")
         w.page(page, "doc.html", nav=page, title=title, body=body)
-    written = set()
     for row in data.rows:
         w.page(f"p/{row.name}.html", "package.html", nav=None, **_package(data, row))
-        written.add(f"{row.name}.html")
+    written = {f"{row.name}.html" for row in data.rows}
     for stale in (out / "p").glob("*.html"):
         if stale.name not in written:
             stale.unlink()
-    w.text("data/packages.json", json.dumps(_packages_document(data), ensure_ascii=False) + "\n")
-    w.text("data/packages.csv", _packages_csv(data))
+    records = [_row_record(r) for r in data.rows]
+    w.text("data/packages.json", json.dumps(_packages_document(data, records), ensure_ascii=False) + "\n")
+    w.text("data/packages.csv", _packages_csv(data, records))
     w.text("data/history.json", json.dumps(_history_document(data), ensure_ascii=False) + "\n")
     return BuildResult(out, len(data.rows), w.pages)
 
 
 def _copy_assets(dest: Path) -> None:
-    dest.mkdir(parents=True, exist_ok=True)
     for item in resources.files("ftready.site").joinpath("assets").iterdir():
         if item.is_file():
-            with resources.as_file(item) as src:
-                shutil.copyfile(src, dest / item.name)
+            (dest / item.name).write_bytes(item.read_bytes())
 
 
 def _counts(codes_list: Iterable[str | None]) -> Counter[str]:
@@ -201,14 +209,13 @@ def _package(data: SiteData, row: PackageRow) -> dict[str, Any]:
                           ts.get("first_ft_prerelease") or "", wheel,
                           wheel if len(wheel) <= 34 else wheel[:33] + "…"))
         grid.append((platform, cells))
-    history = [{"day": p.day, "version": p.version, "installs": sum(c in INSTALLS for c in p.verdicts),
-                "targets": len(p.verdicts), "category": category(p.verdicts),
-                "classifier": p.classifier} for p in row.history]
+    history = [HistoryRow(p.day, p.version, sum(c in INSTALLS for c in p.verdicts), len(p.verdicts),
+                          category(p.verdicts), p.classifier) for p in row.history]
     chart = None
     if history:
         chart = charts.step_chart(
-            [h["day"] for h in history], [h["installs"] for h in history],
-            max(h["targets"] for h in history), f"{row.name}: targets it installs on",
+            [h.day for h in history], [h.installs for h in history],
+            max(h.targets for h in history), f"{row.name}: targets it installs on",
             "Number of free-threaded targets with an installable wheel, at each snapshot "
             "where something changed.")
     links = [(str(label), url) for label, url in (status.get("project_urls") or ())
@@ -220,7 +227,8 @@ def _package(data: SiteData, row: PackageRow) -> dict[str, Any]:
             "issue": safe_url(curated.tracking_issue) if curated else None}
 
 
-def _row_record(data: SiteData, r: PackageRow) -> dict[str, Any]:
+def _row_record(r: PackageRow) -> dict[str, Any]:
+    """One package in packages.json (documented in docs/site-data.md)."""
     status = r.status or {}
     curated = r.curated
     return {
@@ -242,8 +250,8 @@ def _snapshot_meta(data: SiteData) -> dict[str, Any]:
         "targets": list(data.targets), "verdict_codes": {c: v.value for c, v in VERDICTS.items()}}
 
 
-def _packages_document(data: SiteData) -> dict[str, Any]:
-    return document("site-packages", [_row_record(data, r) for r in data.rows], **_snapshot_meta(data))
+def _packages_document(data: SiteData, records: list[dict[str, Any]]) -> dict[str, Any]:
+    return document("site-packages", records, **_snapshot_meta(data))
 
 
 def _history_document(data: SiteData) -> dict[str, Any]:
@@ -256,15 +264,14 @@ CSV_COLUMNS = ("rank", "name", "downloads", "version", "category", "first_ft_ver
                "classifier", "pure", "error", "tracking_issue")
 
 
-def _packages_csv(data: SiteData) -> str:
+def _packages_csv(data: SiteData, records: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")
     out.writerow([*CSV_COLUMNS, *data.targets])
-    for r in data.rows:
-        rec: Mapping[str, Any] = _row_record(data, r)
-        verdicts = [VERDICTS[c].value if c in VERDICTS else "" for c in (r.codes or "")]
-        out.writerow([*(_csv_cell(rec.get(k)) for k in CSV_COLUMNS[:-1]),
-                      (r.curated.tracking_issue or "") if r.curated else "", *verdicts])
+    for rec in records:
+        rec = {**rec, "tracking_issue": (rec["curated"] or {}).get("tracking_issue")}
+        verdicts = [VERDICTS[c].value if c in VERDICTS else "" for c in (rec["verdicts"] or "")]
+        out.writerow([*(_csv_cell(rec[k]) for k in CSV_COLUMNS), *verdicts])
     return buf.getvalue()
 
 

@@ -61,7 +61,9 @@ def list_runs(store: Store) -> list[RunInfo]:
         "SELECT r.id, r.day, r.status, r.started_at, r.finished_at, r.source, r.source_date,"
         " r.targets, count(s.package_id), count(s.verdicts)"
         " FROM runs r LEFT JOIN snapshot_rows s ON s.run_id = r.id GROUP BY r.id ORDER BY r.id")
-    return [RunInfo(*row[:7], tuple(json.loads(row[7])), row[8], row[9]) for row in rows]
+    return [RunInfo(id=r[0], day=r[1], status=r[2], started_at=r[3], finished_at=r[4], source=r[5],
+                    source_date=r[6], targets=tuple(json.loads(r[7])), rows=r[8], done=r[9])
+            for r in rows]
 
 
 def daily_runs(runs: Iterable[RunInfo]) -> list[RunInfo]:

@@ -1,21 +1,25 @@
 """A reusable barrier that releases its parties as close together as possible, so
 their work truly overlaps.
 
-While there are at least as many CPUs as parties, waiters spin on a generation
-counter: the last arrival releases everyone within microseconds, where
-``threading.Barrier`` wakes waiters one by one through a condition variable. With
-more parties than CPUs spinning would starve the threads still on their way, so
-waiters spin only briefly before they block.
+Waiters spin on a generation counter instead of sleeping on a condition variable
+(``threading.Barrier`` wakes sleepers one by one, staggering them by whole scheduler
+slices). With at least as many CPUs as parties and no GIL they spin flat out; with
+more parties than CPUs, or with a GIL, each spin yields the CPU so the threads still
+on their way can arrive. A waiter that has spun long enough blocks, so a slow party
+costs no CPU.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 from .config import available_cpus
+from .gil import gil_enabled
 
+#: Spins before blocking: ~ms when spinning flat out, ~tens of µs–ms when yielding.
 _SPINS = 20_000
-_SPINS_OVERSUBSCRIBED = 50
+_SPINS_YIELDING = 200
 
 
 class BarrierAborted(Exception):
@@ -31,7 +35,8 @@ class SpinBarrier:
         self._waiting = 0
         self._generation = 0
         self._aborted = False
-        self._spins = _SPINS if parties <= available_cpus() else _SPINS_OVERSUBSCRIBED
+        self._yield = parties > available_cpus() or gil_enabled()
+        self._spins = _SPINS_YIELDING if self._yield else _SPINS
 
     def wait(self) -> None:
         with self._cond:
@@ -47,6 +52,8 @@ class SpinBarrier:
         for _ in range(self._spins):
             if self._generation != generation:
                 return
+            if self._yield:
+                time.sleep(0)
         with self._cond:
             while self._generation == generation:
                 if self._aborted:

@@ -132,7 +132,9 @@ class ThreadRequest:
     addfinalizer) and everything else from the item's real request.
     """
 
-    def __init__(self, fixtures: ThreadFixtures, fixturename: str | None, param: object, chain: tuple[str, ...]) -> None:
+    def __init__(
+        self, fixtures: ThreadFixtures, fixturename: str | None, param: object, chain: tuple[str, ...]
+    ) -> None:
         self._fixtures = fixtures
         self.fixturename = fixturename
         self._chain = chain if fixturename is None else (*chain, fixturename)

@@ -95,7 +95,8 @@ def run_isolated(session: pytest.Session, items: list[pytest.Item], round_index:
                     kind = message["kind"]
                     if kind == "start":
                         current, started_any = by_id[message["nodeid"]], True
-                        offset = worker.stderr_size()
+                        offset = message.get("stderr_offset")
+                        offset = worker.stderr_size() if offset is None else offset
                         current.ihook.pytest_runtest_logstart(nodeid=current.nodeid, location=current.location)
                     elif kind == "report":
                         report = config.hook.pytest_report_from_serializable(config=config, data=message["report"])
@@ -144,7 +145,8 @@ def _report_crash(item: pytest.Item, code: int, stderr: str, silent: bool, idle:
         details = {"mode": "threaded", "hung": True, "crash": {"signal": None, "exit_code": code}}
     else:
         name = signal.Signals(-code).name if code < 0 and -code in signal.valid_signals() else None
-        what = f"the worker process died{f' with {name}' if name else f' with exit code {code}'} while running this test"
+        how = f"with {name}" if name else f"with exit code {code}"
+        what = f"the worker process died {how} while running this test"
         details = {"mode": "threaded", "crashed": True, "crash": {"signal": name, "exit_code": code}}
     longrepr = f"crashed: {what}\n\n--- worker output (faulthandler: stacks of all threads) ---\n{stderr.strip()}"
     details["crash"]["output"] = stderr[-20000:]

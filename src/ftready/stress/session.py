@@ -49,6 +49,8 @@ class StressPlugin:
             decision = self.rules.decide(item, self.settings.threads)
             if decision.parallel and inspect.iscoroutinefunction(getattr(item, "obj", None)):
                 decision = Decision(1, "async test function")
+            elif decision.reason is None and not decision.parallel:
+                decision = Decision(1, f"--ft-threads {decision.threads}")
             item.stash[DECISION] = decision
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -75,6 +77,7 @@ class StressPlugin:
             pyfuncitem.stash[DETAILS] = {"mode": "single", "reason": decision.reason if decision else None}
             return None
         assert self.watch is not None
+        pyfuncitem.stash[DETAILS] = {"mode": "threaded", "reason": None}  # until run_stress says more
         try:
             pyfuncitem.stash[DETAILS] = run_stress(
                 pyfuncitem, threads=decision.threads, settings=self.settings,

@@ -94,6 +94,8 @@ class UnsafeRules:
             return Decision(1, f"uses thread-unsafe fixture(s): {', '.join(used)}")
         if getattr(item.obj, "patchings", None):
             return Decision(1, "decorated with unittest.mock.patch")
+        if hasattr(item.obj, "hypothesis"):
+            return Decision(1, "a hypothesis test (its engine keeps per-test global state)")
         called = self._unsafe_call(item.obj)
         if called:
             return Decision(1, f"calls thread-unsafe function {called}")
@@ -164,7 +166,8 @@ def _called_objects(function: object, depth: int, seen: set[int]) -> Iterator[ob
                             deeper = _safe_getattr(inner, attr2)
                             if deeper is not None:
                                 yield deeper
-        if depth > 0 and isinstance(obj, types.FunctionType) and obj.__module__ == getattr(function, "__module__", None):
+        same_module = getattr(obj, "__module__", None) == getattr(function, "__module__", None)
+        if depth > 0 and isinstance(obj, types.FunctionType) and same_module:
             yield from _called_objects(obj, depth - 1, seen)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,14 @@ class WorkerPlugin:
         items[:] = selected
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
-        self._send({"kind": "start", "nodeid": nodeid})
+        # where this test's stderr (faulthandler's crash report) will start: told by the
+        # worker, because the controller may read this message only after a crash
+        sys.stderr.flush()
+        try:
+            offset: int | None = os.lseek(2, 0, os.SEEK_CUR)
+        except OSError:
+            offset = None
+        self._send({"kind": "start", "nodeid": nodeid, "stderr_offset": offset})
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)

@@ -6,7 +6,6 @@ Pure functions over index data. Which file pip would install is decided by tag p
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -68,58 +67,109 @@ def parse_file(f: DistFile) -> ParsedFile | None:
     return None
 
 
+def _version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _cheap_version(filename: str) -> str | None:
+    """The version field of a wheel or sdist name, for grouping only.
+
+    Every file is grouped, but only the files of releases we judge get the full
+    ``packaging`` parse: numpy alone has 4,000+ wheels, a 300-package lock 190,000.
+    """
+    if filename.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        return parts[1] if len(parts) in (5, 6) else None
+    for suffix in SDIST_SUFFIXES:
+        if filename.endswith(suffix):
+            return filename[: -len(suffix)].rpartition("-")[2] or None
+    return None
+
+
+def _abi_field_is_ft(filename: str) -> bool:
+    """Whether a wheel name's ABI field lists a free-threaded ABI (cp3XXt or abi3t)."""
+    if not filename.endswith(".whl"):
+        return False
+    parts = filename[:-4].split("-")
+    return len(parts) in (5, 6) and any(
+        abi == "abi3t" or (abi.startswith("cp") and abi.endswith("t")) for abi in parts[-2].split("."))
+
+
 class Releases:
-    """A project's non-yanked files grouped by release (pre-parsed once for all targets)."""
+    """A project's files grouped by release; a release's names are parsed when first judged."""
 
     def __init__(self, project: ProjectFiles) -> None:
         self.project = project
-        by_version: dict[Version, list[ParsedFile]] = defaultdict(list)
-        yanked: dict[Version, list[ParsedFile]] = defaultdict(list)
+        grouped: dict[Version, list[DistFile]] = defaultdict(list)
+        yanked: dict[Version, list[DistFile]] = defaultdict(list)
+        seen: dict[str, Version | None] = {}  # a release's files share one version string
         for f in project.files:
-            parsed = parse_file(f)
-            if parsed is not None:
-                (yanked if f.yanked else by_version)[parsed.version].append(parsed)
-        self.by_version = dict(sorted(by_version.items()))
+            text = _cheap_version(f.filename)
+            if text is None:
+                continue
+            if text not in seen:
+                seen[text] = _version(text)
+            version = seen[text]
+            if version is not None:
+                (yanked if f.yanked else grouped)[version].append(f)
+        self._raw = dict(sorted(grouped.items()))
         # PEP 592: yanked files count only for an exact pin of their release.
-        self.yanked = {v: fs for v, fs in yanked.items() if v not in self.by_version}
+        self._raw_yanked = {v: fs for v, fs in yanked.items() if v not in self._raw}
+        self._parsed: dict[Version, list[ParsedFile]] = {}
+
+    def files(self, version: Version) -> list[ParsedFile]:
+        """The parsed, non-yanked files of one release (empty if unknown)."""
+        if version not in self._parsed:
+            raw = self._raw.get(version) or self._raw_yanked.get(version) or []
+            self._parsed[version] = [p for p in map(parse_file, raw) if p is not None]
+        return self._parsed[version]
 
     @cached_property
     def versions(self) -> list[Version]:
-        return list(self.by_version)
+        return [v for v in self._raw if self.files(v)]
 
     def latest(self) -> Version | None:
         """The newest stable release, else the newest pre-release (what pip would pick)."""
-        stable = [v for v in self.versions if not v.is_prerelease]
-        pool = stable or self.versions
-        return pool[-1] if pool else None
+        for pool in ([v for v in reversed(self._raw) if not v.is_prerelease], list(reversed(self._raw))):
+            for version in pool:
+                if self.files(version):
+                    return version
+        return None
 
     def pinned(self, text: str) -> tuple[Version, list[ParsedFile]] | None:
         """The files of an exactly pinned release (yanked ones too, as pip allows)."""
-        try:
-            wanted = Version(text)
-        except InvalidVersion:
+        wanted = _version(text)
+        if wanted is None:
             return None
-        files = self.by_version.get(wanted) or self.yanked.get(wanted)
+        files = self.files(wanted)
         return (wanted, files) if files else None
 
     @cached_property
     def ft_candidates(self) -> list[Version]:
         """Releases with any free-threaded wheel at all: the only ones worth ranking."""
-        return [v for v, fs in self.by_version.items()
-                if any(_is_ft_tag(t) for p in fs for t in p.tags or ())]
+        return [v for v, fs in self._raw.items() if any(_abi_field_is_ft(f.filename) for f in fs)]
+
+
+# Memo of requires-python checks: a project repeats one spec on thousands of files. A plain
+# dict, not lru_cache: its lock would serialize the worker threads of a free-threaded build.
+_SPEC_MEMO: dict[tuple[str, tuple[int, int]], bool] = {}
 
 
 def _python_allowed(spec: str | None, target: Target) -> bool:
-    return not spec or _spec_allows(spec, target.python)
-
-
-@functools.lru_cache(maxsize=4096)
-def _spec_allows(spec: str, python: tuple[int, int]) -> bool:
-    """Cached: a project repeats one requires-python on thousands of files."""
-    try:
-        return SpecifierSet(spec).contains(f"{python[0]}.{python[1]}.0", prereleases=True)
-    except InvalidSpecifier:
-        return True  # pip ignores an unparseable requires-python the same way
+    if not spec:
+        return True
+    key = (spec, target.python)
+    allowed = _SPEC_MEMO.get(key)
+    if allowed is None:
+        try:
+            allowed = SpecifierSet(spec).contains(f"{target.python_str}.0", prereleases=True)
+        except InvalidSpecifier:
+            allowed = True  # pip ignores an unparseable requires-python the same way
+        _SPEC_MEMO[key] = allowed
+    return allowed
 
 
 def _is_ft_tag(tag: Tag) -> bool:
@@ -179,14 +229,21 @@ class FtHistory:
 
 
 def ft_history(releases: Releases, target: Target) -> FtHistory:
-    """Scan the releases that have any free-threaded wheel, oldest first."""
-    hits = [v for v in releases.ft_candidates
-            if choose(releases.by_version[v], target).verdict is Verdict.FT_WHEEL]
-    stable = next((v for v in hits if not v.is_prerelease), None)
-    pre = next((v for v in hits if v.is_prerelease), None)
-    if pre is not None and stable is not None and pre > stable:
-        pre = None
-    return FtHistory(stable, pre, hits[-1] if hits else None)
+    """Walk the releases with any free-threaded wheel from both ends; stop at the hits."""
+    candidates = releases.ft_candidates
+
+    def hit(version: Version) -> bool:
+        return choose(releases.files(version), target).verdict is Verdict.FT_WHEEL
+
+    stable = pre = None
+    for version in candidates:
+        if hit(version):
+            if not version.is_prerelease:
+                stable = version
+                break
+            pre = pre or version
+    latest = next((v for v in reversed(candidates) if hit(v)), None)
+    return FtHistory(stable, pre, latest)
 
 
 def is_pure(files: list[ParsedFile]) -> bool | None:

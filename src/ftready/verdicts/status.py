@@ -72,7 +72,7 @@ def build_status(
         if latest is None:
             return uniform_status(files.name, requested, targets, Verdict.MISSING,
                                   f"{files.name} has no installable release files")
-        judged, release_files = latest, releases.by_version[latest]
+        judged, release_files = latest, releases.files(latest)
     per_target = []
     for target in targets:
         choice = choose(release_files, target)
@@ -116,5 +116,5 @@ def extra_index_status(files: ProjectFiles, targets: Sequence[Target]) -> ExtraI
     if latest is None:
         return ExtraIndexStatus(files.index_url, None)
     ft = tuple(t.name for t in targets
-               if choose(releases.by_version[latest], t).verdict is Verdict.FT_WHEEL)
+               if choose(releases.files(latest), t).verdict is Verdict.FT_WHEEL)
     return ExtraIndexStatus(files.index_url, str(latest), ft)

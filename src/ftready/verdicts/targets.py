@@ -6,7 +6,6 @@ interpreter; the position of a wheel's best tag is how pip chooses between wheel
 
 from __future__ import annotations
 
-import functools
 import re
 
 from packaging import tags
@@ -96,9 +95,18 @@ def platform_tags(platform: str) -> list[str]:
     raise ValueError(f"unknown platform family {platform!r}")
 
 
-@functools.lru_cache(maxsize=None)
+_TAGS_MEMO: dict[Target, dict[tags.Tag, int]] = {}  # plain dict: no lock on free-threaded reads
+
+
 def target_tags(target: Target) -> dict[tags.Tag, int]:
     """The target's supported tags mapped to their priority (0 = most preferred)."""
+    cached = _TAGS_MEMO.get(target)
+    if cached is None:
+        cached = _TAGS_MEMO[target] = _rank_tags(target)
+    return cached
+
+
+def _rank_tags(target: Target) -> dict[tags.Tag, int]:
     abi = f"cp{target.python[0]}{target.python[1]}t"
     plats = platform_tags(target.platform)
     ordered = list(tags.cpython_tags(target.python, [abi], plats))

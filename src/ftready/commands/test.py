@@ -1,0 +1,102 @@
+"""`ftready test`: a project's own test suite under the stress plugin, on a free-threaded
+interpreter, in a throwaway venv (the project, pytest and ftready installed with pip).
+
+The venv and every child process are removed however the run ends (Ctrl-C included):
+both are registered with :mod:`ftready.runtime.processes`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import BadInput, IncompleteError, InterpreterError
+from ..runtime.processes import REGISTRY, kill_group, run
+from ..runtime.pyinfo import inspect_interpreter
+from ..runtime.venv import Venv, throwaway_venv
+
+INSTALL_TIMEOUT = 1800.0
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """What pytest did: its exit code and the stress plugin's JSON report (if written)."""
+
+    python: str
+    exit_code: int
+    report: dict[str, Any] | None
+
+
+def ftready_requirement() -> str:
+    """This ftready for the venv: its source tree when run from one, else the release."""
+    root = Path(__file__).resolve().parents[3]
+    if (root / "pyproject.toml").is_file() and (root / "src" / "ftready").is_dir():
+        return str(root)
+    return f"ftready=={__version__}"
+
+
+def check_project(path: Path) -> Path:
+    project = path.resolve()
+    if not any((project / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg")):
+        raise BadInput("not a Python project (no pyproject.toml, setup.py or setup.cfg)", path=str(path))
+    return project
+
+
+def _pip(venv: Venv, args: Sequence[str], what: str, env: dict[str, str]) -> None:
+    result = run([*venv.pip, "install", "--no-input", "--disable-pip-version-check", *args],
+                 timeout=INSTALL_TIMEOUT, env=env)
+    if result.timed_out:
+        raise IncompleteError(f"pip did not install {what} within {INSTALL_TIMEOUT:g}s")
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if line.strip()] or ["pip failed"]
+        raise IncompleteError(f"pip could not install {what}: {lines[-1].strip()}")
+
+
+def run_suite(
+    project: Path,
+    *,
+    python: Path,
+    stress_args: Sequence[str],
+    pytest_args: Sequence[str] = (),
+    report_path: Path | None = None,
+    progress: Progress = lambda message: None,
+) -> SuiteRun:
+    """Install ``project`` into a fresh venv of ``python`` and run its tests under stress."""
+    project = check_project(project)
+    info = inspect_interpreter(python)
+    if not info.free_threaded:
+        raise InterpreterError(f"{python} is Python {info.label}, not a free-threaded build: "
+                               "stress results there would prove little")
+    with throwaway_venv(python) as venv:
+        tmp = venv.root.parent
+        env = {**os.environ, "TMPDIR": str(tmp)}
+        progress(f"installing {project.name} and pytest into a throwaway venv")
+        _pip(venv, [str(project), "pytest"], f"{project.name} and pytest", env)
+        # the plugin needs only pytest: ftready's own dependencies stay out of the suite's venv
+        _pip(venv, ["--no-deps", ftready_requirement()], "ftready", env)
+        report = report_path.resolve() if report_path else tmp / "ftready-stress.json"
+        command = [str(venv.python), "-m", "pytest", *stress_args, "--ft-report", str(report), *pytest_args]
+        progress("running: pytest " + " ".join([*stress_args, *pytest_args]))
+        code = _run_streaming(command, cwd=project, env=env)
+        data = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else None
+    return SuiteRun(python=info.label, exit_code=code, report=data)
+
+
+def _run_streaming(command: Sequence[str], *, cwd: Path, env: dict[str, str]) -> int:
+    """Run with output going straight to our terminal; the child's group dies with us."""
+    proc = REGISTRY.spawn(command, cwd=cwd, env=env, stdin=None)
+    try:
+        return proc.wait()
+    except BaseException:
+        kill_group(proc)
+        proc.wait(timeout=10)
+        raise
+    finally:
+        kill_group(proc)  # stray grandchildren (abandoned worker processes) go too
+        REGISTRY.forget(proc)

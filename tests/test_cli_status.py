@@ -1,0 +1,151 @@
+"""`ftready status` end to end against the local test index (recorded PyPI pages)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ftready.cli import main
+from ftready.commands.status import check_packages, parse_request, read_request_file
+from ftready.errors import BadInput
+from ftready.index.client import IndexClient
+from ftready.verdicts.model import Verdict
+from ftready.verdicts.targets import default_targets, select_targets
+
+
+def index_args(test_index, tmp_path: Path) -> list[str]:
+    return ["--index-url", test_index.url, "--json-url", test_index.json_url,
+            "--cache-dir", str(tmp_path / "cache")]
+
+
+def run_json(capsys, test_index, tmp_path, *args: str) -> tuple[int, dict]:
+    code = main(["status", *args, "--format", "json", *index_args(test_index, tmp_path)])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def by_target(result: dict) -> dict[str, dict]:
+    return {t["target"]: t for t in result["targets"]}
+
+
+def test_verdicts_for_the_four_well_known_packages(capsys, test_index, tmp_path) -> None:
+    code, doc = run_json(capsys, test_index, tmp_path, "numpy", "pyyaml", "requests", "ruff")
+    assert doc["schema"] == "ftready.status" and len(doc["targets"]) == 24
+    numpy, pyyaml, requests, ruff = doc["results"]
+    n = by_target(numpy)
+    assert n["3.14t-manylinux_x86_64"]["verdict"] == "ft-wheel"
+    assert n["3.13t-manylinux_x86_64"]["first_ft_version"] == "2.1.0"
+    assert numpy["pure"] is False
+    y = by_target(pyyaml)
+    assert y["3.14t-win_amd64"]["verdict"] == "ft-wheel" and y["3.14t-win_amd64"]["first_ft_version"] == "6.0.3"
+    assert {t["verdict"] for t in requests["targets"]} == {"pure"} and requests["pure"] is True
+    assert {t["verdict"] for t in ruff["targets"]} == {"binary"}
+    assert code in (0, 1)  # 1 when some target is blocked (numpy dropped 3.13t wheels)
+
+
+def test_pinned_release_and_missing_project(capsys, test_index, tmp_path) -> None:
+    code, doc = run_json(capsys, test_index, tmp_path, "numpy==2.0.2", "ftready-no-such-project-3f9c2a",
+                         "--target", "3.13t-manylinux_x86_64")
+    old, ghost = doc["results"]
+    assert old["version"] == "2.0.2"
+    assert old["targets"][0]["verdict"] == "no-ft-wheel" and old["targets"][0]["first_ft_version"] == "2.1.0"
+    assert ghost["targets"][0]["verdict"] == "missing"
+    assert code == 1
+
+
+def test_index_errors_are_error_never_a_verdict(capsys, test_index, tmp_path) -> None:
+    test_index.faults.status(503, times=100, path="/simple/six/")
+    code, doc = run_json(capsys, test_index, tmp_path, "six", "--target", "3.14t")
+    six = doc["results"][0]
+    assert {t["verdict"] for t in six["targets"]} == {"error"}
+    assert "503" in six["error"]
+    assert code == 3
+
+
+def test_table_output_and_detail(capsys, test_index, tmp_path) -> None:
+    main(["status", "numpy", "requests", *index_args(test_index, tmp_path)])
+    out = capsys.readouterr().out
+    assert "numpy" in out and "ft-wheel" in out and "since 2.1.0" in out and "pure" in out
+    main(["status", "numpy", "--target", "3.14t-win_amd64", "--detail", *index_args(test_index, tmp_path)])
+    out = capsys.readouterr().out
+    assert "cp314t-win_amd64.whl" in out
+
+
+def test_bad_input_is_one_line_exit_2(capsys, test_index, tmp_path) -> None:
+    for args in (["numpy>=1"], ["not a name!"], ["numpy", "--target", "3.14t-plan9"], []):
+        code = main(["status", *args, *index_args(test_index, tmp_path)])
+        err = capsys.readouterr().err
+        assert code == 2, args
+        assert err.count("\n") == 1 and err.startswith("ftready: error:"), err
+
+
+def test_from_file_with_comments_and_bad_line(tmp_path) -> None:
+    good = tmp_path / "names.txt"
+    good.write_text("\ufeff# top packages\nnumpy\n\nrequests==2.32.3  # pinned\n", encoding="utf-8")
+    assert [(r.name, r.version) for r in read_request_file(str(good))] == [("numpy", None), ("requests", "2.32.3")]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("numpy\nrequests>=2\n")
+    with pytest.raises(BadInput, match=r"bad.txt:2: "):
+        read_request_file(str(bad))
+    with pytest.raises(BadInput, match="cannot read"):
+        read_request_file(str(tmp_path / "nope.txt"))
+
+
+def test_output_file_is_written_whole(test_index, tmp_path) -> None:
+    out = tmp_path / "report.json"
+    main(["status", "six", "--format", "json", "--output", str(out), *index_args(test_index, tmp_path)])
+    assert json.loads(out.read_text())["results"][0]["name"] == "six"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report")] == []
+
+
+def test_check_packages_keeps_order_and_fetches_in_parallel(index_config) -> None:
+    names = ["six", "numpy", "requests", "ruff", "pyyaml", "cffi", "markupsafe"]
+    with IndexClient(index_config) as client:
+        statuses = check_packages(client, [parse_request(n) for n in names], select_targets(["3.14t"]))
+    assert [s.name for s in statuses] == names
+    assert all(ts.verdict is not Verdict.ERROR for s in statuses for ts in s.targets)
+
+
+def test_offline_uses_only_the_cache(capsys, test_index, tmp_path) -> None:
+    run_json(capsys, test_index, tmp_path, "six")
+    test_index.faults.status(500, times=100)  # the index is down now
+    code, doc = run_json(capsys, test_index, tmp_path, "six", "--offline")
+    assert {t["verdict"] for t in doc["results"][0]["targets"]} == {"pure"}
+    code, doc = run_json(capsys, test_index, tmp_path, "numpy", "--offline")
+    assert {t["verdict"] for t in doc["results"][0]["targets"]} == {"error"} and code == 3
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT])
+def test_ctrl_c_during_a_long_from_run_exits_cleanly(test_index, tmp_path, sig) -> None:
+    names = tmp_path / "many.txt"
+    names.write_text("".join(f"pkg-{i:04d}\n" for i in range(400)))
+    test_index.faults.slow(1.0, times=10_000)
+    report = tmp_path / "report.json"
+    cmd = [sys.executable, "-m", "ftready", "status", "--from", str(names), "--format", "json",
+           "--output", str(report), "--concurrency", "8", *index_args(test_index, tmp_path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    time.sleep(2.5)
+    assert proc.poll() is None, "the run should still be going"
+    started = time.monotonic()
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=20)
+    assert time.monotonic() - started < 8
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and err.strip() == "ftready: interrupted"
+    assert not report.exists()
+    leftovers = [p for p in (tmp_path / "cache").rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_default_targets_are_all_judged(index_config) -> None:
+    with IndexClient(index_config) as client:
+        [status] = check_packages(client, [parse_request("markupsafe")], default_targets())
+    assert len(status.targets) == 24
+    assert status.for_target(select_targets(["3.13t-manylinux_x86_64"])[0]).first_ft_version == "3.0.0"

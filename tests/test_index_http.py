@@ -1,0 +1,162 @@
+"""Retries, backoff and Retry-After against the local index's injected faults.
+
+Every fault ends in the right data after retries, or in IndexUnavailable: never in
+wrong data, and never in a bad page left in the cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import email.utils
+import time
+
+import pytest
+
+from ftready.errors import IndexUnavailable, ProjectNotFound
+from ftready.index.client import IndexClient
+from ftready.index.http import retry_after_seconds
+
+
+def expected_six(test_index, index_config) -> tuple[str, ...]:
+    with IndexClient(dataclasses.replace(index_config, use_cache=False)) as client:
+        files = client.project_files("six").files
+    test_index.reset_counters()
+    return tuple(f.filename for f in files)
+
+
+@pytest.mark.parametrize(
+    "inject",
+    [
+        lambda f: f.status(500, times=2),
+        lambda f: f.status(503),
+        lambda f: f.status(502, times=3),
+        lambda f: f.reset(times=2),
+        lambda f: f.truncate(),
+        lambda f: f.invalid_json(times=2),
+        lambda f: f.slow(1.0),
+    ],
+    ids=["500x2", "503", "502x3", "reset", "truncate", "invalid-json", "slow"],
+)
+def test_faults_then_success_give_the_right_data(test_index, index_config, inject) -> None:
+    want = expected_six(test_index, index_config)
+    config = dataclasses.replace(index_config, timeout=0.3)
+    inject(test_index.faults)
+    with IndexClient(config) as client:
+        got = client.project_files("six")
+        assert tuple(f.filename for f in got.files) == want
+        assert client.stats.retries >= 1
+    assert test_index.faults.pending == 0
+
+
+@pytest.mark.parametrize(
+    "inject",
+    [
+        lambda f: f.status(500, times=10),
+        lambda f: f.reset(times=10),
+        lambda f: f.truncate(times=10),
+        lambda f: f.invalid_json(times=10),
+    ],
+    ids=["500", "reset", "truncate", "invalid-json"],
+)
+def test_persistent_faults_are_index_unavailable(test_index, index_config, inject) -> None:
+    inject(test_index.faults)
+    with IndexClient(index_config) as client, pytest.raises(IndexUnavailable) as err:
+        client.project_files("six")
+    assert "after 4 attempts" in str(err.value)
+    assert "\n" not in str(err.value)
+    assert len(test_index.requests("/simple/six/")) == 1 + index_config.retries
+
+
+def test_slow_replies_time_out_and_fail(test_index, index_config) -> None:
+    test_index.faults.slow(2.0, times=10)
+    config = dataclasses.replace(index_config, timeout=0.2, retries=1)
+    started = time.monotonic()
+    with IndexClient(config) as client, pytest.raises(IndexUnavailable, match="timed out"):
+        client.project_files("six")
+    assert time.monotonic() - started < 1.5
+
+
+def test_invalid_json_is_not_left_in_the_cache(test_index, index_config) -> None:
+    want = expected_six(test_index, index_config)
+    test_index.faults.invalid_json(times=10)
+    with IndexClient(dataclasses.replace(index_config, retries=1)) as client, pytest.raises(IndexUnavailable):
+        client.project_files("six")
+    with IndexClient(dataclasses.replace(index_config, offline=True)) as client:
+        with pytest.raises(IndexUnavailable, match="not in cache"):
+            client.project_files("six")
+    test_index.faults.clear()
+    with IndexClient(index_config) as client:
+        assert tuple(f.filename for f in client.project_files("six").files) == want
+    with IndexClient(dataclasses.replace(index_config, offline=True)) as client:
+        assert tuple(f.filename for f in client.project_files("six").files) == want
+
+
+def test_retry_after_is_honoured(test_index, index_config) -> None:
+    test_index.faults.status(429, retry_after="1")
+    with IndexClient(index_config) as client:
+        started = time.monotonic()
+        client.project_files("six")
+        waited = time.monotonic() - started
+        assert client.stats.retries == 1
+    assert waited >= 1.0, "the client must wait as long as Retry-After asks"
+    assert waited < 3.0
+
+
+def test_retry_after_as_http_date(test_index, index_config) -> None:
+    when = email.utils.formatdate(time.time() + 2, usegmt=True)
+    test_index.faults.status(503, retry_after=when)
+    with IndexClient(index_config) as client:
+        started = time.monotonic()
+        client.project_files("six")
+    assert time.monotonic() - started >= 0.9  # HTTP dates have whole seconds
+
+
+def test_a_long_retry_after_is_an_error_not_a_wait(test_index, index_config) -> None:
+    test_index.faults.status(429, retry_after="3600")
+    with IndexClient(index_config) as client:
+        started = time.monotonic()
+        with pytest.raises(IndexUnavailable, match="retry after 3600"):
+            client.project_files("six")
+    assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize("status", [401, 403, 400])
+def test_client_errors_are_not_retried(test_index, index_config, status: int) -> None:
+    test_index.faults.status(status, times=5)
+    with IndexClient(index_config) as client, pytest.raises(IndexUnavailable, match=f"HTTP {status}"):
+        client.project_files("six")
+    assert len(test_index.requests("/simple/six/")) == 1
+
+
+def test_not_found_is_project_not_found(test_index, index_config) -> None:
+    with IndexClient(index_config) as client:
+        with pytest.raises(ProjectNotFound):
+            client.project_files("ftready-no-such-project-3f9c2a")
+        with pytest.raises(ProjectNotFound):
+            client.project_info("ftready-no-such-project-3f9c2a")
+    assert len(test_index.requests("/simple/ftready-no-such")) == 1  # a 404 is an answer
+
+
+def test_connection_refused_is_index_unavailable(index_config) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    config = dataclasses.replace(index_config, index_url=f"http://127.0.0.1:{port}/simple/", retries=1)
+    with IndexClient(config) as client, pytest.raises(IndexUnavailable, match="ConnectError"):
+        client.project_files("six")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("5", 5.0), (" 0 ", 0.0), ("", None), (None, None), ("soon", None), ("-3", None)],
+)
+def test_retry_after_parsing(value, expected) -> None:
+    assert retry_after_seconds(value) == expected
+
+
+def test_retry_after_dates() -> None:
+    now = 1_700_000_000.0
+    assert retry_after_seconds(email.utils.formatdate(now + 30, usegmt=True), now=now) == pytest.approx(30)
+    assert retry_after_seconds(email.utils.formatdate(now - 30, usegmt=True), now=now) == 0.0

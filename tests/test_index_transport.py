@@ -1,0 +1,90 @@
+"""ExclusivePoolTransport: pools are reused, and never used by two requests at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+
+from ftready.index.transport import ExclusivePoolTransport
+
+
+class Recording(httpx.BaseTransport):
+    """A fake pool that notices if two requests ever use it at the same time."""
+
+    def __init__(self, registry: list) -> None:
+        self.busy = False
+        self.overlapped = False
+        self.closed = False
+        registry.append(self)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.busy:
+            self.overlapped = True
+        self.busy = True
+        time.sleep(0.01)
+        pool = self
+
+        class Body(httpx.SyncByteStream):
+            def __iter__(self):
+                yield b"ok"
+
+            def close(self) -> None:
+                pool.busy = False
+
+        return httpx.Response(200, stream=Body())
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_pools_are_exclusive_and_reused() -> None:
+    pools: list[Recording] = []
+    transport = ExclusivePoolTransport(lambda: Recording(pools))
+    with httpx.Client(transport=transport) as client:
+        def work() -> None:
+            for _ in range(10):
+                assert client.get("http://x/").content == b"ok"
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert 1 <= len(pools) <= 4  # one per concurrent request at most
+    assert not any(p.overlapped for p in pools)
+    assert all(p.closed for p in pools)
+
+
+def test_a_failed_request_returns_its_pool() -> None:
+    pools: list = []
+
+    class Failing(Recording):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("refused")
+
+    transport = ExclusivePoolTransport(lambda: Failing(pools))
+    with httpx.Client(transport=transport) as client:
+        for _ in range(3):
+            try:
+                client.get("http://x/")
+            except httpx.ConnectError:
+                pass
+    assert len(pools) == 1
+
+
+def test_index_dependencies_keep_the_gil_disabled() -> None:
+    """On a free-threaded build, importing the index layer (hishel, msgpack) must not
+    re-enable the GIL; a fresh interpreter tells, whatever this test process imported."""
+    import os
+    import subprocess
+    import sys
+    import sysconfig
+
+    if not sysconfig.get_config_var("Py_GIL_DISABLED"):
+        return  # nothing to check on a GIL build
+    code = "import ftready.index, hishel, hishel.httpx, msgpack, httpx, sys; print(sys._is_gil_enabled())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHON_GIL"})
+    assert out.stdout.strip() == "False", out.stderr
