@@ -94,7 +94,7 @@ def check_one(client: IndexClient, request: PackageRequest, targets: Sequence[Ta
     info, info_error = None, None
     if client.config.json_url:
         try:
-            info = client.project_info(request.name, status.version)
+            info = client.release_info(files, status.version)
         except (IndexUnavailable, ProjectNotFound) as exc:
             info_error = str(exc)
     extra = [_extra(client, url, request.name, targets) for url in client.config.extra_index_urls]

@@ -3,7 +3,7 @@
 ``IndexClient`` is the facade; the modules below it each do one job:
 ``transport`` (pooled connections, cache, offline), ``cache`` (on-disk storage),
 ``http`` (retries, backoff, Retry-After), ``simple`` and ``jsonapi`` (parsing),
-``pool`` (bounded threads).
+``pool`` (bounded threads); ``coremetadata`` reads PEP 658 metadata files.
 """
 
 from ftready.index.client import IndexClient

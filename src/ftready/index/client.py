@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 from packaging.utils import canonicalize_name
 
-from ftready.errors import BadInput, IndexUnavailable
-from ftready.index import jsonapi, simple
+from ftready.errors import BadInput, IndexUnavailable, ProjectNotFound
+from ftready.index import coremetadata, jsonapi, simple
 from ftready.index.config import IndexConfig
 from ftready.index.http import Fetcher, Stats
 from ftready.index.pool import Progress, bounded_map
@@ -66,6 +66,28 @@ class IndexClient:
         path = f"{project}/{quote(version, safe='')}/json" if version else f"{project}/json"
         fetched = self._fetcher.get_json(self._json_root() + path, jsonapi.ACCEPT)
         return jsonapi.parse_project_info(fetched.doc, name=project)
+
+    def release_info(self, files: ProjectFiles, version: str) -> ProjectInfo:
+        """Classifiers, summary and links of one release, cheapest source first.
+
+        The PEP 658 ``.metadata`` file of one of its wheels (a few KB, immutable), else the
+        JSON API (per release when the index has it, else the project page when ``version``
+        is its latest). Raises like the other methods when none answers.
+        """
+        wheel = coremetadata.metadata_file(files, version)
+        if wheel is not None:
+            try:
+                fetched = self._fetcher.get_text(wheel.url + ".metadata")
+                return coremetadata.parse_core_metadata(files.name, version, fetched.doc.encode())
+            except ProjectNotFound:
+                pass  # this index serves no metadata files; ask the JSON API
+        try:
+            return self.project_info(files.name, version)
+        except ProjectNotFound:
+            latest = self.project_info(files.name)
+            if latest.version != version:
+                raise
+            return latest
 
     def map(
         self,

@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin
 
@@ -40,7 +41,7 @@ class Fetched:
     """A parsed JSON document and what the transport says about where it came from."""
 
     url: str
-    doc: dict[str, Any]
+    doc: Any  # the parsed document: a JSON object, or text for get_text
     headers: httpx.Headers
     from_cache: bool = False
     revalidated: bool = False
@@ -92,10 +93,19 @@ class Fetcher:
         self._pause_until = 0.0  # monotonic; a 429's Retry-After holds back every thread
 
     def get_json(self, url: str, accept: str) -> Fetched:
-        """GET ``url`` and parse it; ProjectNotFound on 404, IndexUnavailable otherwise.
+        """GET a JSON object (see ``get``)."""
+        return self.get(url, accept, _parse_object, "invalid JSON")
 
-        Redirects are followed here, not by httpx, so that each hop is cached under its
-        own URL (and offline mode can follow them from the cache).
+    def get_text(self, url: str, accept: str = "text/plain") -> Fetched:
+        """GET a UTF-8 text document, e.g. a PEP 658 ``.metadata`` file (see ``get``)."""
+        return self.get(url, accept, _parse_text, "not UTF-8 text")
+
+    def get(self, url: str, accept: str, parse: Callable[[bytes], Any | None], invalid: str) -> Fetched:
+        """GET ``url`` and ``parse`` it; ProjectNotFound on 404, IndexUnavailable otherwise.
+
+        ``parse`` returns None for a body it cannot use (retried, never cached). Redirects
+        are followed here, not by httpx, so that each hop is cached under its own URL (and
+        offline mode can follow them from the cache).
         """
         attempts = 1 if self.config.offline else 1 + max(0, self.config.retries)
         attempt = hops = 0
@@ -113,11 +123,11 @@ class Fetcher:
             else:
                 status = response.status_code
                 if status == 200:
-                    doc = _parse_object(response.content)
+                    doc = parse(response.content)
                     if doc is not None:
                         return self._answer(url, response, doc)
                     self.forget(key)
-                    reason = "invalid JSON"
+                    reason = invalid
                 elif status in (404, 410):
                     raise ProjectNotFound(f"{url}: not found (HTTP {status})")
                 elif status in REDIRECT_STATUSES and response.headers.get("location"):
@@ -156,7 +166,7 @@ class Fetcher:
                 raise Cancelled("cancelled")
             return self.client.get(url, headers={"Accept": accept}, extensions={"caching": {"key": key}})
 
-    def _answer(self, url: str, response: httpx.Response, doc: dict[str, Any]) -> Fetched:
+    def _answer(self, url: str, response: httpx.Response, doc: Any) -> Fetched:
         caching = response.extensions.get("caching") or {}
         from_cache = bool(caching.get("from_cache"))
         revalidated = from_cache and bool(caching.get("revalidated"))
@@ -180,6 +190,13 @@ class Fetcher:
             remaining = self._pause_until - time.monotonic()
         if remaining > 0:
             self._sleep(remaining)
+
+
+def _parse_text(content: bytes) -> str | None:
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _parse_object(content: bytes) -> dict[str, Any] | None:

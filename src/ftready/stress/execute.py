@@ -84,7 +84,7 @@ def run_stress(
     if not alone.ok:
         details = {"mode": "single", "reason": "fails when run alone (not a race)", "hung": alone.hung,
                    "stress": alone.to_json()}
-        raise StressFailure("fails when run alone, before any threading: " + alone.render(), details)
+        raise StressFailure("fails when run alone, before any threading (not a race):\n" + alone.render(), details)
     if changes:
         return {"mode": "single", "reason": "changes process-wide state: " + "; ".join(changes)}
 

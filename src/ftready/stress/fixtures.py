@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from _pytest.compat import NOTSET
@@ -107,7 +107,8 @@ class ThreadFixtures:
         kwargs = {
             arg: request if arg == "request" else self.value(arg, (*chain, name)) for arg in fixturedef.argnames
         }
-        return call_fixture_func(resolve_fixture_function(fixturedef, request), request, kwargs)
+        duck = cast(Any, request)  # pytest only uses what ThreadRequest provides
+        return call_fixture_func(resolve_fixture_function(fixturedef, duck), duck, kwargs)
 
     def add_finalizer(self, finalizer: Callable[[], object]) -> None:
         self._finalizers.append(finalizer)
@@ -163,7 +164,7 @@ class ThreadRequest:
         return getattr(self._fixtures.item._request, name)
 
     def __repr__(self) -> str:
-        return f"<ThreadRequest {self.fixturename or 'test'} for {self.node.nodeid}>"
+        return f"<ThreadRequest {self.fixturename or 'test'} for {self._fixtures.item.nodeid}>"
 
 
 class ThreadNode:

@@ -80,10 +80,10 @@ class WorkerProcess:
             return self.process.wait()
 
 
-def run_isolated(session: pytest.Session, items: list[pytest.Item], round_index: int) -> None:
+def run_isolated(session: pytest.Session, items: list[pytest.Item], round_index: int, timeout: float | None) -> None:
+    """Run ``items`` in worker processes, restarting after each crash."""
     config = session.config
-    settings = config.pluginmanager.get_plugin("ftready-stress").settings
-    idle = settings.timeout + _WORKER_GRACE if settings.timeout else None
+    idle = timeout + _WORKER_GRACE if timeout else None
     by_id = {item.nodeid: item for item in items}
     pending = [item.nodeid for item in items]
     with tempfile.TemporaryDirectory(prefix="ftready-isolate-") as tmp:
@@ -95,8 +95,8 @@ def run_isolated(session: pytest.Session, items: list[pytest.Item], round_index:
                     kind = message["kind"]
                     if kind == "start":
                         current, started_any = by_id[message["nodeid"]], True
-                        offset = message.get("stderr_offset")
-                        offset = worker.stderr_size() if offset is None else offset
+                        reported = message.get("stderr_offset")
+                        offset = worker.stderr_size() if reported is None else int(reported)
                         current.ihook.pytest_runtest_logstart(nodeid=current.nodeid, location=current.location)
                     elif kind == "report":
                         report = config.hook.pytest_report_from_serializable(config=config, data=message["report"])
@@ -140,6 +140,7 @@ def _check_stop(session: pytest.Session, worker: WorkerProcess | None) -> None:
 
 
 def _report_crash(item: pytest.Item, code: int, stderr: str, silent: bool, idle: float | None) -> None:
+    details: dict[str, Any]
     if silent:
         what = f"the worker process stopped responding for {idle:g}s (hung in native code?) and was killed"
         details = {"mode": "threaded", "hung": True, "crash": {"signal": None, "exit_code": code}}

@@ -25,7 +25,7 @@ def run_rounds(session: pytest.Session, plugin: StressPlugin) -> int:
         if settings.isolate:
             from .isolate import run_isolated
 
-            run_isolated(session, session.items, round_index)
+            run_isolated(session, session.items, round_index, settings.timeout)
         else:
             run_in_process(session, session.items)
         round_index += 1

@@ -66,7 +66,19 @@ def run_in_threads(
     lock = threading.Lock()
     stop = threading.Event()
 
+    remaining = [threads]
+    all_done = threading.Event()  # one timed wait instead of a timed join per thread
+
     def body(thread_index: int) -> None:
+        try:
+            iterate(thread_index)
+        finally:
+            with lock:
+                remaining[0] -= 1
+                if not remaining[0]:
+                    all_done.set()
+
+    def iterate(thread_index: int) -> None:
         for iteration_index in range(iterations):
             if stop.is_set():
                 return
@@ -105,8 +117,9 @@ def run_in_threads(
     try:
         for worker in workers:
             worker.start()
-        for worker in workers:
-            worker.join(None if deadline is None else max(0.0, deadline - time.perf_counter()))
+        if all_done.wait(None if deadline is None else max(0.0, deadline - time.perf_counter())):
+            for worker in workers:
+                worker.join()
     except BaseException:
         stop.set()
         barrier.abort()

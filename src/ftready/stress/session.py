@@ -54,7 +54,7 @@ class StressPlugin:
             item.stash[DECISION] = decision
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        test_modules = {item.module.__name__ for item in session.items if getattr(item, "module", None)}
+        test_modules = {module.__name__ for item in session.items if (module := getattr(item, "module", None))}
         self.watch = StateWatch([self.config.rootpath], test_modules | _conftest_modules())
         self._modules_seen = set(sys.modules)
         if FREE_THREADED_BUILD and gil_enabled() and not self.config.option.collectonly:
