@@ -31,3 +31,6 @@ class IndexConfig:
     retries: int = 4
     backoff: float = 0.5  # seconds, doubled per attempt (Retry-After wins when given)
     max_retry_after: float = 60.0  # a longer Retry-After is an error, not a wait
+    # Freshness for responses that carry no caching headers (some mirrors strip them):
+    # PyPI itself sends max-age=600 on simple pages; metadata files never change.
+    default_max_age: int = 600

@@ -102,6 +102,33 @@ class OfflineTransport(httpx.BaseTransport):
         raise IndexUnavailable(f"{request.url}: not in cache (offline)")
 
 
+IMMUTABLE_MAX_AGE = 365 * 24 * 3600
+
+
+class DefaultFreshness(httpx.BaseTransport):
+    """Gives answers without caching headers the freshness PyPI itself would send.
+
+    Without it, a mirror that strips ``Cache-Control``/``ETag`` makes every cached page
+    stale at once and every re-run a cold run. Files under ``/packages/`` (PEP 658
+    ``.metadata``) are addressed by their hash and never change.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport, max_age: int) -> None:
+        self._inner = inner
+        self._max_age = max_age
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        headers = response.headers
+        if response.status_code == 200 and "cache-control" not in headers and "expires" not in headers:
+            immutable = "/packages/" in request.url.path and request.url.path.endswith(".metadata")
+            headers["Cache-Control"] = f"max-age={IMMUTABLE_MAX_AGE if immutable else self._max_age}"
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 def build_storage(config: IndexConfig) -> FileStorage | None:
     """The cache storage for this config, or None when caching is off."""
     if not config.use_cache:
@@ -120,6 +147,8 @@ def build_client(config: IndexConfig, storage: FileStorage | None) -> httpx.Clie
         # One SSL context for all pools: loading the CA bundle costs ~20 ms each time.
         tls = httpx.create_ssl_context()
         network = ExclusivePoolTransport(lambda: httpx.HTTPTransport(verify=tls, limits=limits, retries=0))
+        if config.default_max_age > 0:
+            network = DefaultFreshness(network, config.default_max_age)
     transport: httpx.BaseTransport = network
     if storage is not None:
         # Offline, any stored response is used as it is (no freshness rules, no network).
