@@ -35,8 +35,11 @@ class SpinBarrier:
         self._waiting = 0
         self._generation = 0
         self._aborted = False
-        self._yield = parties > available_cpus() or gil_enabled()
-        self._spins = _SPINS_YIELDING if self._yield else _SPINS
+        import os
+        mode = os.environ.get("FTB", "A")
+        over = parties > available_cpus() or gil_enabled()
+        self._yield = over and mode == "A"
+        self._spins = (_SPINS_YIELDING if mode == "A" else 0 if mode == "B" else 1000) if over else _SPINS
 
     def wait(self) -> None:
         with self._cond:
