@@ -120,7 +120,12 @@ def check_packages(
     """Statuses in the order of ``requests``, fetched in parallel (bounded threads)."""
     results: dict[int, PackageStatus] = {}
     indexed = list(enumerate(requests))
-    for (i, request), outcome in client.map(lambda item: check_one(client, item[1], targets), indexed):
+    config = client.config
+    # Extra workers so that metadata requests (their own lane) overlap with page fetches;
+    # page requests in flight stay at config.concurrency.
+    workers = config.concurrency + (config.metadata_concurrency if config.json_url else 0)
+    for (i, request), outcome in client.map(lambda item: check_one(client, item[1], targets), indexed,
+                                            workers=workers):
         if isinstance(outcome, BaseException):
             outcome = uniform_status(request.name, request.requested, targets, Verdict.ERROR,
                                      f"internal error: {type(outcome).__name__}: {outcome}",

@@ -95,11 +95,14 @@ class IndexClient:
         items: Iterable[T],
         *,
         progress: Progress | None = None,
+        workers: int | None = None,
     ) -> Iterator[tuple[T, Union[R, Exception]]]:
-        """Run ``fn`` on ``config.concurrency`` threads; yield (item, result or exception)
-        as each completes. Ctrl-C stops pending work and re-raises KeyboardInterrupt."""
+        """Run ``fn`` on ``workers`` threads (default ``config.concurrency``); yield (item,
+        result or exception) as each completes. Requests stay bounded per lane however many
+        workers there are. Ctrl-C stops pending work and re-raises KeyboardInterrupt."""
         return bounded_map(
-            fn, items, workers=self.config.concurrency, cancel=self._fetcher.cancel, progress=progress
+            fn, items, workers=workers or self.config.concurrency, cancel=self._fetcher.cancel,
+            progress=progress,
         )
 
     def close(self) -> None:

@@ -26,7 +26,10 @@ class IndexConfig:
     cache_dir: Path = field(default_factory=default_cache_dir)
     use_cache: bool = True
     offline: bool = False  # answer from the cache only; a miss is `error`
-    concurrency: int = 16
+    concurrency: int = 16  # simple pages and JSON API pages in flight at once
+    # PEP 658 metadata files in flight at once, on top of `concurrency`: tiny, immutable,
+    # latency-bound requests that overlap with the page fetches instead of queueing behind them
+    metadata_concurrency: int = 32
     timeout: float = 30.0
     retries: int = 4
     backoff: float = 0.5  # seconds, doubled per attempt (Retry-After wins when given)

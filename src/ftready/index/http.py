@@ -88,7 +88,10 @@ class Fetcher:
         self.storage = storage
         self.stats = Stats()
         self.cancel = threading.Event()
-        self._slots = threading.BoundedSemaphore(max(1, config.concurrency))
+        self._lanes = {
+            "pages": threading.BoundedSemaphore(max(1, config.concurrency)),
+            "metadata": threading.BoundedSemaphore(max(1, config.metadata_concurrency)),
+        }
         self._pause_lock = threading.Lock()
         self._pause_until = 0.0  # monotonic; a 429's Retry-After holds back every thread
 
@@ -98,9 +101,10 @@ class Fetcher:
 
     def get_text(self, url: str, accept: str = "text/plain") -> Fetched:
         """GET a UTF-8 text document, e.g. a PEP 658 ``.metadata`` file (see ``get``)."""
-        return self.get(url, accept, _parse_text, "not UTF-8 text")
+        return self.get(url, accept, _parse_text, "not UTF-8 text", lane="metadata")
 
-    def get(self, url: str, accept: str, parse: Callable[[bytes], Any | None], invalid: str) -> Fetched:
+    def get(self, url: str, accept: str, parse: Callable[[bytes], Any | None], invalid: str,
+            *, lane: str = "pages") -> Fetched:
         """GET ``url`` and ``parse`` it; ProjectNotFound on 404, IndexUnavailable otherwise.
 
         ``parse`` returns None for a body it cannot use (retried, never cached). Redirects
@@ -113,7 +117,7 @@ class Fetcher:
             key = f"{accept} {url}"
             wait: float | None = None
             try:
-                response = self._send(url, accept, key)
+                response = self._send(url, accept, key, lane)
             except httpx.TimeoutException as exc:
                 reason = f"timed out ({type(exc).__name__})"
             except FATAL_ERRORS as exc:
@@ -159,9 +163,9 @@ class Fetcher:
         if self.storage is not None:
             self.storage.remove_entry(entry_id(key))
 
-    def _send(self, url: str, accept: str, key: str) -> httpx.Response:
+    def _send(self, url: str, accept: str, key: str, lane: str) -> httpx.Response:
         self._wait_for_pause()
-        with self._slots:
+        with self._lanes[lane]:
             if self.cancel.is_set():
                 raise Cancelled("cancelled")
             return self.client.get(url, headers={"Accept": accept}, extensions={"caching": {"key": key}})

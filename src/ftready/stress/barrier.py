@@ -52,7 +52,16 @@ class SpinBarrier:
                 self._generation += 1
                 self._cond.notify_all()
                 return
-        for _ in range(self._spins):
+        import os
+        budget = float(os.environ.get("FTB_US", "0")) * 1e-6
+        if budget and self._yield:
+            until = time.perf_counter() + budget
+            while time.perf_counter() < until:
+                if self._generation != generation:
+                    return
+                time.sleep(0)
+        else:
+          for _ in range(self._spins):
             if self._generation != generation:
                 return
             if self._yield:

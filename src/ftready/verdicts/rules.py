@@ -7,7 +7,7 @@ Pure functions over index data. Which file pip would install is decided by tag p
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -33,6 +33,9 @@ class ParsedFile:
     file: DistFile
     version: Version
     tags: frozenset[Tag] | None  # None for an sdist
+    native: bool = False  # a wheel with an extension-module ABI (cp3XX, abi3, cp3XXt...)
+    # the only tags that can match a free-threaded target: ABI "none", cp3XXt or abi3t
+    ft_or_none: tuple[Tag, ...] = ()
 
     @property
     def is_wheel(self) -> bool:
@@ -54,7 +57,8 @@ def parse_file(f: DistFile) -> ParsedFile | None:
     try:
         if name.endswith(".whl"):
             _, version, _, file_tags = parse_wheel_filename(name)
-            return ParsedFile(f, version, frozenset(file_tags))
+            return ParsedFile(f, version, file_tags, native=any(t.abi != "none" for t in file_tags),
+                              ft_or_none=tuple(t for t in file_tags if t.abi == "none" or _is_ft_tag(t)))
         if name.endswith(SDIST_SUFFIXES):
             if name.endswith(".tar.gz") or name.endswith(".zip"):
                 _, version = parse_sdist_filename(name)
@@ -74,28 +78,60 @@ def _version(text: str) -> Version | None:
         return None
 
 
-def _cheap_version(filename: str) -> str | None:
-    """The version field of a wheel or sdist name, for grouping only.
+def _cheap_fields(filename: str) -> tuple[str | None, bool]:
+    """The version field of a wheel or sdist name, and whether it lists a free-threaded ABI.
 
-    Every file is grouped, but only the files of releases we judge get the full
-    ``packaging`` parse: numpy alone has 4,000+ wheels, a 300-package lock 190,000.
+    For grouping only: every file is grouped, but only the files of releases we judge get
+    the full ``packaging`` parse (numpy alone has 4,000+ wheels, a 300-package lock
+    190,000). The ABI flag only nominates releases worth judging; ``choose`` decides.
     """
     if filename.endswith(".whl"):
         parts = filename[:-4].split("-")
-        return parts[1] if len(parts) in (5, 6) else None
+        if len(parts) not in (5, 6):
+            return None, False
+        return parts[1], any(abi == "abi3t" or (abi.startswith("cp") and abi.endswith("t"))
+                             for abi in parts[-2].split("."))
     for suffix in SDIST_SUFFIXES:
         if filename.endswith(suffix):
-            return filename[: -len(suffix)].rpartition("-")[2] or None
-    return None
+            return filename[: -len(suffix)].rpartition("-")[2] or None, False
+    return None, False
 
 
-def _abi_field_is_ft(filename: str) -> bool:
-    """Whether a wheel name's ABI field lists a free-threaded ABI (cp3XXt or abi3t)."""
-    if not filename.endswith(".whl"):
-        return False
-    parts = filename[:-4].split("-")
-    return len(parts) in (5, 6) and any(
-        abi == "abi3t" or (abi.startswith("cp") and abi.endswith("t")) for abi in parts[-2].split("."))
+class FileList(list):  # type: ignore[type-arg]
+    """One release's parsed files; per-release facts are computed once for all targets."""
+
+    groups: list[SpecGroup] | None = None
+
+
+@dataclass
+class SpecGroup:
+    """A release's files that share one ``requires-python`` (usually all of them)."""
+
+    spec: str | None
+    candidates: list[tuple[Tag, ParsedFile]] = field(default_factory=list)  # ft or "none" tags
+    native: bool = False
+    sdist: bool = False
+
+
+def spec_groups(files: list[ParsedFile]) -> list[SpecGroup]:
+    cached = getattr(files, "groups", None)
+    if cached is not None:
+        return cached
+    by_spec: dict[str | None, SpecGroup] = {}
+    for p in files:
+        spec = p.file.requires_python
+        group = by_spec.get(spec)
+        if group is None:
+            group = by_spec[spec] = SpecGroup(spec)
+        if p.tags is None:
+            group.sdist = True
+            continue
+        group.native = group.native or p.native
+        group.candidates.extend((tag, p) for tag in p.ft_or_none)
+    groups = list(by_spec.values())
+    if isinstance(files, FileList):
+        files.groups = groups
+    return groups
 
 
 class Releases:
@@ -106,25 +142,34 @@ class Releases:
         grouped: dict[Version, list[DistFile]] = defaultdict(list)
         yanked: dict[Version, list[DistFile]] = defaultdict(list)
         seen: dict[str, Version | None] = {}  # a release's files share one version string
+        ft: set[Version] = set()
         for f in project.files:
-            text = _cheap_version(f.filename)
+            text, is_ft = _cheap_fields(f.filename)
             if text is None:
                 continue
             if text not in seen:
                 seen[text] = _version(text)
             version = seen[text]
-            if version is not None:
-                (yanked if f.yanked else grouped)[version].append(f)
+            if version is None:
+                continue
+            if f.yanked:
+                yanked[version].append(f)
+            else:
+                grouped[version].append(f)
+                if is_ft:
+                    ft.add(version)
         self._raw = dict(sorted(grouped.items()))
         # PEP 592: yanked files count only for an exact pin of their release.
         self._raw_yanked = {v: fs for v, fs in yanked.items() if v not in self._raw}
-        self._parsed: dict[Version, list[ParsedFile]] = {}
+        self._parsed: dict[Version, FileList] = {}
+        #: Releases with any free-threaded wheel at all: the only ones worth ranking.
+        self.ft_candidates: list[Version] = sorted(ft)
 
-    def files(self, version: Version) -> list[ParsedFile]:
-        """The parsed, non-yanked files of one release (empty if unknown)."""
+    def files(self, version: Version) -> FileList:
+        """The parsed files of one release (empty if unknown); yanked ones only if all are."""
         if version not in self._parsed:
             raw = self._raw.get(version) or self._raw_yanked.get(version) or []
-            self._parsed[version] = [p for p in map(parse_file, raw) if p is not None]
+            self._parsed[version] = FileList(p for p in map(parse_file, raw) if p is not None)
         return self._parsed[version]
 
     @cached_property
@@ -147,10 +192,6 @@ class Releases:
         files = self.files(wanted)
         return (wanted, files) if files else None
 
-    @cached_property
-    def ft_candidates(self) -> list[Version]:
-        """Releases with any free-threaded wheel at all: the only ones worth ranking."""
-        return [v for v, fs in self._raw.items() if any(_abi_field_is_ft(f.filename) for f in fs)]
 
 
 # Memo of requires-python checks: a project repeats one spec on thousands of files. Keyed
@@ -184,31 +225,28 @@ def choose(files: list[ParsedFile], target: Target) -> Choice:
     if not files:
         return Choice(Verdict.MISSING, detail="release has no installable files")
     python = target.python_str
-    allowed = [p for p in files if _python_allowed(p.file.requires_python, python)]
+    groups = spec_groups(files)
+    allowed = [g for g in groups if _python_allowed(g.spec, python)]
     if not allowed:
-        spec = files[0].file.requires_python
-        return Choice(Verdict.PYTHON_EXCLUDED, detail=f"requires-python {spec} excludes {target.python_str}")
+        return Choice(Verdict.PYTHON_EXCLUDED, detail=f"requires-python {groups[0].spec} excludes {python}")
     ranking = target_tags(target)
     best: tuple[int, ParsedFile, Tag] | None = None
-    for p in allowed:
-        if p.tags is None:
-            continue
-        for tag in p.tags:
+    for group in allowed:
+        for tag, p in group.candidates:
             rank = ranking.get(tag)
             if rank is not None and (best is None or rank < best[0]):
                 best = (rank, p, tag)
+    native = any(g.native for g in allowed)
     if best is not None:
         _, p, tag = best
         if _is_ft_tag(tag):
             return Choice(Verdict.FT_WHEEL, p.file.filename)
         if tag.platform == "any":
-            note = "pure-Python wheel" + (
-                "; native wheels exist for GIL builds only" if any(_is_native(x) for x in allowed) else "")
+            note = "pure-Python wheel" + ("; native wheels exist for GIL builds only" if native else "")
             return Choice(Verdict.PURE, p.file.filename, note)
         return Choice(Verdict.BINARY, p.file.filename, "platform wheel without an extension-module ABI")
-    has_sdist = any(p.tags is None for p in allowed)
-    natives = [p for p in allowed if _is_native(p)]
-    if natives:
+    has_sdist = any(g.sdist for g in allowed)
+    if native:
         detail = "native wheels for GIL builds only"
         if has_sdist:
             detail += "; pip would try to build the sdist"
@@ -216,11 +254,6 @@ def choose(files: list[ParsedFile], target: Target) -> Choice:
     if has_sdist:
         return Choice(Verdict.NEEDS_BUILD, detail="sdist only: pip would compile it")
     return Choice(Verdict.NO_FT_WHEEL, detail="no file for this platform")
-
-
-def _is_native(p: ParsedFile) -> bool:
-    """A wheel with a CPython extension ABI (cp3XX, abi3, ...), i.e. compiled code."""
-    return p.tags is not None and any(t.abi not in ("none",) for t in p.tags)
 
 
 @dataclass(frozen=True)
