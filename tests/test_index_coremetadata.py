@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import zipfile
 from dataclasses import replace
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from ftready.errors import ProjectNotFound
 from ftready.index.client import IndexClient
-from ftready.index.coremetadata import metadata_file, parse_core_metadata
+from ftready.index.coremetadata import TAIL_BYTES, metadata_file, metadata_from_wheel_tail, parse_core_metadata
 from ftready.verdicts.model import DistFile, ProjectFiles
 
 METADATA = b"""Metadata-Version: 2.4
@@ -56,30 +57,79 @@ def test_metadata_file_prefers_announced_metadata_and_skips_yanked() -> None:
     assert metadata_file(files, "not a version") is None
 
 
+def make_wheel(path: Path, padding: int = 0) -> Path:
+    """A wheel laid out like real ones: package files first, .dist-info last."""
+    import random
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("demo/__init__.py", "x = 1\n")
+        zf.writestr("demo/blob.bin", random.Random(0).randbytes(padding), zipfile.ZIP_STORED)
+        zf.writestr("demo-1.0.dist-info/METADATA", METADATA)
+        zf.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\n")
+        zf.writestr("demo-1.0.dist-info/RECORD", "")
+    return path
+
+
+def test_metadata_from_the_tail_of_a_wheel(tmp_path: Path) -> None:
+    data = make_wheel(tmp_path / "demo-1.0-py3-none-any.whl", padding=500_000).read_bytes()
+    assert metadata_from_wheel_tail(data[-TAIL_BYTES:], len(data)) == METADATA
+    assert metadata_from_wheel_tail(data[-100:], len(data)) is None  # directory not in the tail
+    assert metadata_from_wheel_tail(b"not a zip", 9) is None
+
+
+class RangeHandler(SimpleHTTPRequestHandler):
+    """Static files with ``Range: bytes=-N`` support, as file hosts (and PyPI's) have."""
+
+    def log_message(self, *args) -> None:  # noqa: ANN002
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        wanted = self.headers.get("Range", "")
+        path = Path(self.translate_path(self.path))
+        if not wanted.startswith("bytes=-") or not path.is_file():
+            return super().do_GET()
+        data = path.read_bytes()
+        tail = data[-int(wanted[len("bytes=-"):]):]
+        self.send_response(206)
+        self.send_header("Content-Range", f"bytes {len(data) - len(tail)}-{len(data) - 1}/{len(data)}")
+        self.send_header("Content-Length", str(len(tail)))
+        self.end_headers()
+        self.wfile.write(tail)
+
+
 @pytest.fixture
 def files_server(tmp_path: Path):
-    """A plain static file server on 127.0.0.1 (a files host serving .metadata files)."""
+    """A static file server on 127.0.0.1 (a files host: .metadata files, range requests)."""
     (tmp_path / "demo-1.0-py3-none-any.whl.metadata").write_bytes(METADATA)
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
-    handler.log_message = lambda *a, **k: None  # type: ignore[method-assign]
+    handler = functools.partial(RangeHandler, directory=str(tmp_path))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
 
 
-def test_release_info_reads_the_metadata_file(index_config, files_server) -> None:
-    files = ProjectFiles("demo", (DistFile("demo-1.0-py3-none-any.whl", files_server + "demo-1.0-py3-none-any.whl"),), "x")
+def test_release_info_reads_the_announced_metadata_file(index_config, files_server) -> None:
+    wheel = DistFile("demo-1.0-py3-none-any.whl", files_server + "demo-1.0-py3-none-any.whl", has_metadata=True)
+    files = ProjectFiles("demo", (wheel,), "x")
     with IndexClient(index_config) as client:
         info = client.release_info(files, "1.0")
     assert info.classifiers[-1].endswith("3 - Stable")
+
+
+def test_release_info_reads_the_wheel_tail_when_no_metadata_is_announced(index_config, files_server,
+                                                                          tmp_path: Path) -> None:
+    make_wheel(tmp_path / "demo-1.0-py3-none-any.whl", padding=200_000)
+    files = ProjectFiles("demo", (DistFile("demo-1.0-py3-none-any.whl", files_server + "demo-1.0-py3-none-any.whl"),), "x")
+    with IndexClient(index_config) as client:
+        info = client.release_info(files, "1.0")
+    assert info.summary == "A demo — with UTF-8"
 
 
 def test_release_info_falls_back_to_the_json_api(index_config, files_server, test_index) -> None:
     with IndexClient(index_config) as client:
         six = client.project_files("six")
         latest = client.project_info("six").version
-        # the files host has no metadata for six's wheels: a 404 there, then the JSON API
+        # the files host has neither metadata nor the wheels of six: then the JSON API
         local = replace(six, files=tuple(replace(f, url=files_server + f.filename) for f in six.files))
         info = client.release_info(local, latest)
         assert info.name == "six" and info.version == latest and info.classifiers

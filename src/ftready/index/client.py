@@ -70,17 +70,27 @@ class IndexClient:
     def release_info(self, files: ProjectFiles, version: str) -> ProjectInfo:
         """Classifiers, summary and links of one release, cheapest source first.
 
-        The PEP 658 ``.metadata`` file of one of its wheels (a few KB, immutable), else the
-        JSON API (per release when the index has it, else the project page when ``version``
+        The PEP 658 ``.metadata`` file of one of its wheels when the index announces one (a
+        few KB, immutable), else that wheel's METADATA read from its last 64 KB with a range
+        request (wheels put .dist-info last), else the JSON API (per release when the index has it, else the project page when ``version``
         is its latest). Raises like the other methods when none answers.
         """
         wheel = coremetadata.metadata_file(files, version)
-        if wheel is not None:
+        if wheel is not None and wheel.has_metadata:
             try:
                 fetched = self._fetcher.get_text(wheel.url + ".metadata")
                 return coremetadata.parse_core_metadata(files.name, version, fetched.doc.encode())
             except ProjectNotFound:
-                pass  # this index serves no metadata files; ask the JSON API
+                pass  # announced but not served: read it from the wheel's tail instead
+        if wheel is not None:
+            try:
+                tail, size = self._fetcher.get_tail(wheel.url, coremetadata.TAIL_BYTES).doc
+            except (ProjectNotFound, IndexUnavailable):
+                pass  # no ranges either: ask the JSON API
+            else:
+                raw = coremetadata.metadata_from_wheel_tail(tail, size)
+                if raw is not None:
+                    return coremetadata.parse_core_metadata(files.name, version, raw)
         try:
             return self.project_info(files.name, version)
         except ProjectNotFound:

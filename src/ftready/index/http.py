@@ -103,8 +103,16 @@ class Fetcher:
         """GET a UTF-8 text document, e.g. a PEP 658 ``.metadata`` file (see ``get``)."""
         return self.get(url, accept, _parse_text, "not UTF-8 text", lane="metadata")
 
+    def get_tail(self, url: str, nbytes: int) -> Fetched:
+        """The last ``nbytes`` of a file (a Range request); ``doc`` is (bytes, total size).
+
+        IndexUnavailable when the server ignores ranges: we never download whole wheels.
+        """
+        return self.get(url, "*/*", lambda body: body, "empty", lane="metadata",
+                        headers={"Range": f"bytes=-{nbytes}"}, partial=True)
+
     def get(self, url: str, accept: str, parse: Callable[[bytes], Any | None], invalid: str,
-            *, lane: str = "pages") -> Fetched:
+            *, lane: str = "pages", headers: dict[str, str] | None = None, partial: bool = False) -> Fetched:
         """GET ``url`` and ``parse`` it; ProjectNotFound on 404, IndexUnavailable otherwise.
 
         ``parse`` returns None for a body it cannot use (retried, never cached). Redirects
@@ -117,7 +125,7 @@ class Fetcher:
             key = f"{accept} {url}"
             wait: float | None = None
             try:
-                response = self._send(url, accept, key, lane)
+                response = self._send(url, accept, key, lane, headers)
             except httpx.TimeoutException as exc:
                 reason = f"timed out ({type(exc).__name__})"
             except FATAL_ERRORS as exc:
@@ -126,6 +134,11 @@ class Fetcher:
                 reason = f"{type(exc).__name__}: {_first_line(exc)}"
             else:
                 status = response.status_code
+                if partial and status in (200, 206):
+                    total = _range_total(response)
+                    if total is None:
+                        raise IndexUnavailable(f"{url}: the server does not answer range requests")
+                    return self._answer(url, response, (response.content, total))
                 if status == 200:
                     doc = parse(response.content)
                     if doc is not None:
@@ -163,12 +176,14 @@ class Fetcher:
         if self.storage is not None:
             self.storage.remove_entry(entry_id(key))
 
-    def _send(self, url: str, accept: str, key: str, lane: str) -> httpx.Response:
+    def _send(self, url: str, accept: str, key: str, lane: str,
+              headers: dict[str, str] | None = None) -> httpx.Response:
         self._wait_for_pause()
         with self._lanes[lane]:
             if self.cancel.is_set():
                 raise Cancelled("cancelled")
-            return self.client.get(url, headers={"Accept": accept}, extensions={"caching": {"key": key}})
+            return self.client.get(url, headers={"Accept": accept, **(headers or {})},
+                                   extensions={"caching": {"key": key}})
 
     def _answer(self, url: str, response: httpx.Response, doc: Any) -> Fetched:
         caching = response.extensions.get("caching") or {}
@@ -194,6 +209,14 @@ class Fetcher:
             remaining = self._pause_until - time.monotonic()
         if remaining > 0:
             self._sleep(remaining)
+
+
+def _range_total(response: httpx.Response) -> int | None:
+    """The full size from ``Content-Range: bytes a-b/total`` (206), None without one."""
+    if response.status_code != 206:
+        return None
+    _, _, total = response.headers.get("content-range", "").rpartition("/")
+    return int(total) if total.isdigit() else None
 
 
 def _parse_text(content: bytes) -> str | None:

@@ -35,11 +35,8 @@ class SpinBarrier:
         self._waiting = 0
         self._generation = 0
         self._aborted = False
-        import os
-        mode = os.environ.get("FTB", "A")
-        over = parties > available_cpus() or gil_enabled()
-        self._yield = over and mode == "A"
-        self._spins = (_SPINS_YIELDING if mode == "A" else 0 if mode == "B" else 1000) if over else _SPINS
+        self._yield = parties > available_cpus() or gil_enabled()
+        self._spins = _SPINS_YIELDING if self._yield else _SPINS
 
     def wait(self) -> None:
         with self._cond:
@@ -52,16 +49,7 @@ class SpinBarrier:
                 self._generation += 1
                 self._cond.notify_all()
                 return
-        import os
-        budget = float(os.environ.get("FTB_US", "0")) * 1e-6
-        if budget and self._yield:
-            until = time.perf_counter() + budget
-            while time.perf_counter() < until:
-                if self._generation != generation:
-                    return
-                time.sleep(0)
-        else:
-          for _ in range(self._spins):
+        for _ in range(self._spins):
             if self._generation != generation:
                 return
             if self._yield:
