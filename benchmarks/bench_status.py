@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE))
 from floor import fetch_floor, top_names  # noqa: E402
 
 from ftready.commands.status import check_packages, parse_request  # noqa: E402
+from ftready.gcpolicy import tune_for_bulk_parsing  # noqa: E402
 from ftready.index.client import IndexClient  # noqa: E402
 from ftready.index.config import IndexConfig  # noqa: E402
 from ftready.verdicts.model import Verdict  # noqa: E402
@@ -60,6 +61,7 @@ def main() -> int:
     if args.both:
         return _both(args)
     names = top_names(args.top)
+    tune_for_bulk_parsing()  # as the CLI does (the floor runs under the same settings)
     ft = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
     print(f"python {sys.version.split()[0]}{' free-threaded' if ft else ''}; "
           f"{len(names)} packages, concurrency {args.concurrency}")

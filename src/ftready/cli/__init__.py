@@ -12,6 +12,7 @@ import sys
 
 from .. import __version__
 from ..errors import FtreadyError
+from ..gcpolicy import tune_for_bulk_parsing
 
 COMMANDS = ("status", "deps", "audit", "python", "track", "site", "serve", "test")
 
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    tune_for_bulk_parsing()
     try:
         return int(args.func(args) or 0)
     except FtreadyError as exc:
