@@ -86,15 +86,18 @@ class RangeHandler(SimpleHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         wanted = self.headers.get("Range", "")
         path = Path(self.translate_path(self.path))
-        if not wanted.startswith("bytes=-") or not path.is_file():
+        if not wanted.startswith("bytes=") or not path.is_file():
             return super().do_GET()
         data = path.read_bytes()
-        tail = data[-int(wanted[len("bytes=-"):]):]
+        first, _, last = wanted[len("bytes="):].partition("-")
+        start = len(data) - int(last) if not first else int(first)
+        end = len(data) - 1 if not first or not last else min(int(last), len(data) - 1)
+        self.server.ranges.append(wanted)  # type: ignore[attr-defined]
         self.send_response(206)
-        self.send_header("Content-Range", f"bytes {len(data) - len(tail)}-{len(data) - 1}/{len(data)}")
-        self.send_header("Content-Length", str(len(tail)))
+        self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+        self.send_header("Content-Length", str(end - start + 1))
         self.end_headers()
-        self.wfile.write(tail)
+        self.wfile.write(data[start: end + 1])
 
 
 @pytest.fixture
@@ -103,12 +106,14 @@ def files_server(tmp_path: Path):
     (tmp_path / "demo-1.0-py3-none-any.whl.metadata").write_bytes(METADATA)
     handler = functools.partial(RangeHandler, directory=str(tmp_path))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.ranges = []  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    yield f"http://127.0.0.1:{server.server_address[1]}/", server.ranges
     server.shutdown()
 
 
 def test_release_info_reads_the_announced_metadata_file(index_config, files_server) -> None:
+    files_server, _ = files_server
     wheel = DistFile("demo-1.0-py3-none-any.whl", files_server + "demo-1.0-py3-none-any.whl", has_metadata=True)
     files = ProjectFiles("demo", (wheel,), "x")
     with IndexClient(index_config) as client:
@@ -118,14 +123,34 @@ def test_release_info_reads_the_announced_metadata_file(index_config, files_serv
 
 def test_release_info_reads_the_wheel_tail_when_no_metadata_is_announced(index_config, files_server,
                                                                           tmp_path: Path) -> None:
+    files_server, ranges = files_server
     make_wheel(tmp_path / "demo-1.0-py3-none-any.whl", padding=200_000)
     files = ProjectFiles("demo", (DistFile("demo-1.0-py3-none-any.whl", files_server + "demo-1.0-py3-none-any.whl"),), "x")
     with IndexClient(index_config) as client:
         info = client.release_info(files, "1.0")
     assert info.summary == "A demo — with UTF-8"
+    assert ranges == [f"bytes=-{TAIL_BYTES}"]
+
+
+def test_dist_info_first_and_a_big_zip_directory_take_more_ranges(index_config, files_server,
+                                                                  tmp_path: Path) -> None:
+    """Some backends write .dist-info first; big wheels have directories over 64 KB."""
+    files_server, ranges = files_server
+    path = tmp_path / "demo-1.0-cp313-cp313t-win_amd64.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("demo-1.0.dist-info/METADATA", METADATA)
+        zf.writestr("demo/blob.bin", bytes(300_000))
+        for i in range(2500):
+            zf.writestr(f"demo/sub/module_with_a_long_name_{i:05d}.py", "")
+    files = ProjectFiles("demo", (DistFile(path.name, files_server + path.name),), "x")
+    with IndexClient(index_config) as client:
+        info = client.release_info(files, "1.0")
+    assert info.summary == "A demo — with UTF-8"
+    assert len(ranges) == 3  # the tail, the rest of the directory, then the member
 
 
 def test_release_info_falls_back_to_the_json_api(index_config, files_server, test_index) -> None:
+    files_server, _ = files_server
     with IndexClient(index_config) as client:
         six = client.project_files("six")
         latest = client.project_info("six").version

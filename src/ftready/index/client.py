@@ -83,14 +83,9 @@ class IndexClient:
             except ProjectNotFound:
                 pass  # announced but not served: read it from the wheel's tail instead
         if wheel is not None:
-            try:
-                tail, size = self._fetcher.get_tail(wheel.url, coremetadata.TAIL_BYTES).doc
-            except (ProjectNotFound, IndexUnavailable):
-                pass  # no ranges either: ask the JSON API
-            else:
-                raw = coremetadata.metadata_from_wheel_tail(tail, size)
-                if raw is not None:
-                    return coremetadata.parse_core_metadata(files.name, version, raw)
+            raw = self._metadata_from_ranges(wheel.url)
+            if raw is not None:
+                return coremetadata.parse_core_metadata(files.name, version, raw)
         try:
             return self.project_info(files.name, version)
         except ProjectNotFound:
@@ -98,6 +93,26 @@ class IndexClient:
             if latest.version != version:
                 raise
             return latest
+
+    def _metadata_from_ranges(self, url: str) -> bytes | None:
+        """A wheel's METADATA from its tail, plus up to two more ranges it points to."""
+        try:
+            tail, size = self._fetcher.get_range(url, f"-{coremetadata.TAIL_BYTES}").doc
+            chunks = {size - len(tail): tail}
+            found = coremetadata.metadata_from_wheel(chunks, size)
+            for _ in range(2):
+                if not isinstance(found, int):
+                    break
+                # the zip directory or the member is before what we have: fetch from there
+                # up to the next downloaded byte (bounded)
+                end = min([start for start in chunks if start > found] + [size])
+                end = min(end, found + coremetadata.MAX_EXTRA_BYTES)
+                chunk, _ = self._fetcher.get_range(url, f"{found}-{end - 1}").doc
+                chunks[found] = chunk
+                found = coremetadata.metadata_from_wheel(chunks, size)
+        except (ProjectNotFound, IndexUnavailable):
+            return None  # no ranges here: the caller asks the JSON API
+        return found if isinstance(found, bytes) else None
 
     def map(
         self,

@@ -50,13 +50,22 @@ def metadata_file(files: ProjectFiles, version: str) -> DistFile | None:
 
 # Wheels put .dist-info last, so a wheel's last 64 KB hold METADATA and the zip directory.
 TAIL_BYTES = 64 * 1024
+MAX_EXTRA_BYTES = 1024 * 1024  # a bigger zip directory is not worth it: ask the JSON API
 
 
-class _Tail(io.RawIOBase):
-    """A seekable view of a file of which only the last bytes were downloaded."""
+class _Missing(OSError):
+    """zipfile asked for a byte that was not downloaded yet."""
 
-    def __init__(self, tail: bytes, size: int) -> None:
-        self._tail, self._size, self._start, self._pos = tail, size, size - len(tail), 0
+    def __init__(self, position: int) -> None:
+        super().__init__(f"byte {position} was not downloaded")
+        self.position = position
+
+
+class _Sparse(io.RawIOBase):
+    """A seekable view of a remote file of which only some byte ranges were downloaded."""
+
+    def __init__(self, chunks: dict[int, bytes], size: int) -> None:
+        self._chunks, self._size, self._pos = chunks, size, 0
 
     def readable(self) -> bool:
         return True
@@ -73,23 +82,50 @@ class _Tail(io.RawIOBase):
         return self._pos
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
-        if self._pos < self._start:
-            raise OSError("outside the downloaded tail")
-        chunk = self._tail[self._pos - self._start: self._pos - self._start + len(buffer)]
-        buffer[: len(chunk)] = chunk
-        self._pos += len(chunk)
-        return len(chunk)
+        """Fill ``buffer`` across adjacent downloaded ranges; a hole raises _Missing."""
+        view = memoryview(buffer)
+        filled = 0
+        while filled < len(view) and self._pos < self._size:
+            for start, data in self._chunks.items():
+                if start <= self._pos < start + len(data):
+                    chunk = data[self._pos - start: self._pos - start + len(view) - filled]
+                    view[filled: filled + len(chunk)] = chunk
+                    filled += len(chunk)
+                    self._pos += len(chunk)
+                    break
+            else:
+                if filled:
+                    return filled
+                raise _Missing(self._pos)
+        return filled
+
+
+def _metadata_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
+    return next((i for i in zf.infolist()
+                 if i.filename.count("/") == 1 and i.filename.endswith(".dist-info/METADATA")), None)
+
+
+def metadata_from_wheel(chunks: dict[int, bytes], size: int) -> bytes | int | None:
+    """A wheel's ``*.dist-info/METADATA`` from the byte ranges downloaded so far.
+
+    Returns the bytes; or the position of the first byte still needed (a zip directory
+    larger than the tail, or a backend that wrote .dist-info first); or None when the
+    file is not a wheel with METADATA.
+    """
+    try:
+        with zipfile.ZipFile(_Sparse(chunks, size)) as zf:
+            member = _metadata_member(zf)
+            return zf.read(member) if member is not None else None
+    except _Missing as missing:
+        return missing.position
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
+        return None
 
 
 def metadata_from_wheel_tail(tail: bytes, size: int) -> bytes | None:
-    """The ``*.dist-info/METADATA`` of a wheel from its last bytes; None if not in them."""
-    try:
-        with zipfile.ZipFile(_Tail(tail, size)) as zf:
-            name = next((n for n in zf.namelist()
-                         if n.count("/") == 1 and n.endswith(".dist-info/METADATA")), None)
-            return zf.read(name) if name else None
-    except (OSError, zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
-        return None
+    """METADATA when the last bytes of a wheel hold it (they usually do)."""
+    found = metadata_from_wheel({size - len(tail): tail}, size)
+    return found if isinstance(found, bytes) else None
 
 
 def parse_core_metadata(name: str, version: str, data: bytes) -> ProjectInfo:

@@ -103,13 +103,13 @@ class Fetcher:
         """GET a UTF-8 text document, e.g. a PEP 658 ``.metadata`` file (see ``get``)."""
         return self.get(url, accept, _parse_text, "not UTF-8 text", lane="metadata")
 
-    def get_tail(self, url: str, nbytes: int) -> Fetched:
-        """The last ``nbytes`` of a file (a Range request); ``doc`` is (bytes, total size).
-
-        IndexUnavailable when the server ignores ranges: we never download whole wheels.
+    def get_range(self, url: str, spec: str) -> Fetched:
+        """Part of a file: ``spec`` is ``-N`` (the last N bytes) or ``A-B``; ``doc`` is
+        (bytes, total size). IndexUnavailable when the server ignores ranges: we never
+        download whole wheels for their metadata.
         """
         return self.get(url, "*/*", lambda body: body, "empty", lane="metadata",
-                        headers={"Range": f"bytes=-{nbytes}"}, partial=True)
+                        headers={"Range": f"bytes={spec}"}, partial=True)
 
     def get(self, url: str, accept: str, parse: Callable[[bytes], Any | None], invalid: str,
             *, lane: str = "pages", headers: dict[str, str] | None = None, partial: bool = False) -> Fetched:
