@@ -1,10 +1,54 @@
-"""File helpers that never leave a half-written file behind (Ctrl-C, full disk)."""
+"""File helpers: atomic writes (nothing half-written on Ctrl-C), and reading user files
+(text, TOML) so that a bad one is a one-line BadInput with its path and line."""
 
 from __future__ import annotations
 
 import os
+import re
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from .errors import BadInput
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_AT_LINE = re.compile(r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$")
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """Read a text file as UTF-8 (a BOM is dropped); unreadable is BadInput, not a traceback."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadInput("not UTF-8 text", path=str(path), line=data[: exc.start].count(b"\n") + 1) from None
+
+
+def loads_toml(text: str, where: str) -> dict[str, Any]:
+    """Parse TOML; a syntax error is a BadInput naming ``where`` and the line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = getattr(exc, "lineno", None)
+        m = _AT_LINE.search(message)
+        if m:
+            message = message[: m.start()]
+            if line is None and m.group(1):
+                line = int(m.group(1))
+        if line is None:
+            line = text.count("\n") + 1
+        msg = getattr(exc, "msg", None) or message
+        raise BadInput(f"invalid TOML: {msg}", path=where, line=line) from None
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:

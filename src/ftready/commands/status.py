@@ -13,6 +13,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from ..errors import BadInput, IndexUnavailable, ProjectNotFound
+from ..fsutil import read_text
 from ..index.client import IndexClient
 from ..verdicts.model import ExtraIndexStatus, PackageStatus, Target, Verdict
 from ..verdicts.status import build_status, extra_index_status, uniform_status, with_info
@@ -49,13 +50,7 @@ def parse_request(text: str) -> PackageRequest:
 
 def read_request_file(path: str) -> list[PackageRequest]:
     """A list of NAME[==VERSION], one per line; ``#`` comments and blank lines skipped."""
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            lines = fh.read().splitlines()
-    except OSError as exc:
-        raise BadInput(f"cannot read: {exc.strerror}", path=path) from None
-    except UnicodeDecodeError:
-        raise BadInput("not a UTF-8 text file", path=path) from None
+    lines = read_text(path).splitlines()
     out = []
     for number, line in enumerate(lines, 1):
         text = line.split("#", 1)[0].strip()

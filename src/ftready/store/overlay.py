@@ -6,8 +6,6 @@ The bundled ``ftready/data/overlay.toml`` is the default; ``--overlay FILE`` rep
 
 from __future__ import annotations
 
-import re
-import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -16,11 +14,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from ..errors import BadInput
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from ..fsutil import loads_toml, read_text
 
 OVERLAY = "overlay.toml"
 _URL_KEYS = ("tracking_issue", "nightly_index")
@@ -43,18 +37,8 @@ def load_overlay(path: str | Path | None = None) -> dict[str, Curated]:
         text = resources.files("ftready.data").joinpath(OVERLAY).read_text(encoding="utf-8")
     else:
         where = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise BadInput(f"cannot read: {exc.strerror}", path=where) from None
-        except UnicodeDecodeError:
-            raise BadInput("not a UTF-8 text file", path=where) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))  # 3.13 adds .lineno
-        line = getattr(exc, "lineno", None) or (int(found[1]) if found else None)
-        raise BadInput(f"invalid TOML: {exc}", path=where, line=line) from None
+        text = read_text(path)
+    data = loads_toml(text, where)
     unknown = set(data) - {"packages"}
     if unknown:
         raise BadInput(f"unknown top-level key(s) {sorted(unknown)}; expected [packages.NAME]",

@@ -17,6 +17,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from ..errors import BadInput
+from ..fsutil import read_text
 
 SNAPSHOT = "top-pypi-packages.min.json"
 MAX_TOP = 15_000
@@ -61,12 +62,7 @@ def load_ranking(path: str | Path | None = None, top: int | None = None) -> Rank
         raw = resources.files("ftready.data").joinpath(SNAPSHOT).read_text(encoding="utf-8")
         return _from_json(raw, f"bundled {SNAPSHOT}").top(top)
     shown = str(path)
-    try:
-        raw = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise BadInput(f"cannot read: {exc.strerror}", path=shown) from None
-    except UnicodeDecodeError:
-        raise BadInput("not a UTF-8 text file", path=shown) from None
+    raw = read_text(path)
     ranking = _from_json(raw, shown) if raw.lstrip().startswith("{") else _from_lines(raw, shown)
     if not ranking.packages:
         raise BadInput("lists no packages", path=shown)
