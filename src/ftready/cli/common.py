@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import BadInput
 from ..index.config import PYPI_JSON, PYPI_SIMPLE, IndexConfig, default_cache_dir
@@ -31,6 +32,13 @@ def _width(stream) -> int | None:
 
 console = Console(highlight=False, width=_width(sys.stdout))
 err_console = Console(stderr=True, highlight=False, width=_width(sys.stderr))
+
+
+def progress_bar() -> Progress:
+    """The one progress display of every command: transient, on stderr, terminals only."""
+    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=err_console, transient=True)
 
 
 def _project_settings() -> dict[str, Any]:

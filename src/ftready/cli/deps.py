@@ -15,7 +15,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -28,6 +27,7 @@ from ..resolve import ResolveOptions
 from ..verdicts.model import AuditResult, PackageStatus, Target
 from ..verdicts.serialize import document, to_data
 from .common import (
+    progress_bar,
     add_format_option,
     add_index_options,
     add_target_options,
@@ -134,9 +134,7 @@ def _run_audit(report: DepsReport, args: argparse.Namespace) -> dict[str, AuditR
 def _with_progress(client: IndexClient, project: ProjectInput, targets: Sequence[Target],
                    options: ResolveOptions) -> DepsReport:
     """A transient progress line on stderr while packages are checked (terminals only)."""
-    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("resolving", total=None)
 
         def advance(status: PackageStatus) -> None:

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -16,6 +15,7 @@ from ..fsutil import atomic_write_text
 from ..verdicts.model import PackageStatus, Target, Verdict
 from ..verdicts.serialize import document
 from .common import (
+    progress_bar,
     add_format_option,
     add_index_options,
     add_target_options,
@@ -102,9 +102,7 @@ def exit_code(statuses: list[PackageStatus], fail_on: str) -> int:
 
 
 def _with_progress(client, requests: list[PackageRequest], targets) -> list[PackageStatus]:
-    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as progress:
+    with progress_bar() as progress:
         task = progress.add_task("checking packages", total=len(requests))
         return check_packages(client, requests, targets,
                               progress=lambda s: progress.update(task, advance=1, description=s.name))

@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..commands.track import TrackResult, track
 from ..store.codes import CATEGORIES, category
@@ -15,6 +14,7 @@ from ..store.db import Store, default_db_path
 from ..store.ranking import MAX_TOP, load_ranking
 from ..store.read import verdict_counts
 from .common import (
+    progress_bar,
     add_index_options,
     add_target_options,
     console,
@@ -75,9 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _with_progress(work: Callable[[Callable[[str], None]], TrackResult]) -> TrackResult:
-    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as progress:
+    with progress_bar() as progress:
         task = progress.add_task("tracking", total=None)
         return work(lambda name: progress.update(task, advance=1, description=name))
 

@@ -149,7 +149,11 @@ def _report_crash(item: pytest.Item, code: int, stderr: str, silent: bool, idle:
         how = f"with {name}" if name else f"with exit code {code}"
         what = f"the worker process died {how} while running this test"
         details = {"mode": "threaded", "crashed": True, "crash": {"signal": name, "exit_code": code}}
-    longrepr = f"crashed: {what}\n\n--- worker output (faulthandler: stacks of all threads) ---\n{stderr.strip()}"
+    output = stderr.strip() or (
+        "(nothing: the process died before faulthandler could write, which happens when "
+        "several threads crash at the same moment; run again for the stacks)"
+    )
+    longrepr = f"crashed: {what}\n\n--- worker output (faulthandler: stacks of all threads) ---\n{output}"
     details["crash"]["output"] = stderr[-20000:]
     for when in ("call", "teardown"):
         report = pytest.TestReport(
