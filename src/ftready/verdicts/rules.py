@@ -89,8 +89,8 @@ def _cheap_fields(filename: str) -> tuple[str | None, bool]:
         parts = filename[:-4].split("-")
         if len(parts) not in (5, 6):
             return None, False
-        return parts[1], any(abi == "abi3t" or (abi.startswith("cp") and abi.endswith("t"))
-                             for abi in parts[-2].split("."))
+        abis = parts[-2]  # free-threaded ABIs (cp3XXt, abi3t) are the ones ending in "t"
+        return parts[1], abis.endswith("t") or "t." in abis
     for suffix in SDIST_SUFFIXES:
         if filename.endswith(suffix):
             return filename[: -len(suffix)].rpartition("-")[2] or None, False
