@@ -263,7 +263,8 @@ def test_live_requirements_resolved_against_pypi(tmp_path: Path, capsys: pytest.
 def test_audit_dependencies_fills_the_runtime_column(ft_python: Path, offline_pip_env: dict[str, str]) -> None:
     """`deps --audit`: each dependency installed at its pin and probed on the ft interpreter."""
     from ftready.cli.deps import render
-    from ftready.commands.deps import DepStatus, DepTarget, audit_dependencies, local_target
+    from ftready.commands.audit import local_target
+    from ftready.commands.deps import DepStatus, DepTarget, audit_dependencies
 
     targets = select_targets(["3.13t"])
     local = local_target(targets, "3.13")

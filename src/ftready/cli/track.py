@@ -56,6 +56,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_option(p)
     p.add_argument("--batch-size", type=positive_int, default=200, metavar="N",
                    help="statuses per committed transaction (default 200)")
+    p.add_argument("--audit-top", type=positive_int, metavar="N",
+                   help="then install the top N packages that have free-threaded wheels for this "
+                        "machine in a free-threaded interpreter and record which re-enable the GIL "
+                        "(the site's runtime column; a release already audited is kept)")
+    p.add_argument("--audit-python", metavar="PATH",
+                   help="free-threaded interpreter for --audit-top (default: found or built)")
     add_target_options(p)
     add_index_options(p)
     p.set_defaults(func=run)
@@ -71,7 +77,24 @@ def run(args: argparse.Namespace) -> int:
         else:
             result = track(client, store, ranking, targets, batch_size=args.batch_size)
         _print_summary(store, result)
+        if args.audit_top and result.complete:
+            _audit(store, result, args)
     return 0 if result.complete else 3
+
+
+def _audit(store: Store, result: TrackResult, args: argparse.Namespace) -> None:
+    from ..commands.track import audit_top
+    from ..runtime.bootstrap import find_ft_python
+
+    python = args.audit_python or str(find_ft_python())
+    if err_console.is_terminal:
+        with err_console.status("auditing") as spinner:
+            audits = audit_top(store, result.run, args.audit_top, python=python, progress=spinner.update)
+    else:
+        audits = audit_top(store, result.run, args.audit_top, python=python)
+    gil = [a for a in audits if a.outcome == "re-enables-gil"]
+    console.print(f"audited {len(audits)} package(s) on {python}: {len(gil)} re-enable the GIL"
+                  + "".join(f"\n  {a.package} {a.version}: {', '.join(a.gil_modules)}" for a in gil))
 
 
 def _with_progress(work: Callable[[Callable[[str], None]], TrackResult]) -> TrackResult:

@@ -27,7 +27,7 @@ from ..runtime.probe import CRASHED, GIL_ENABLED, IMPORT_ERROR, TIMEOUT, probe_m
 from ..runtime.processes import cleanup_on_signals, run
 from ..runtime.pyinfo import InterpreterInfo, inspect_interpreter
 from ..runtime.venv import Venv, throwaway_venv
-from ..verdicts.model import AuditResult, ModuleProbe
+from ..verdicts.model import AuditResult, ModuleProbe, Target
 
 KEEPS_GIL_DISABLED = "keeps-gil-disabled"
 RE_ENABLES_GIL = "re-enables-gil"
@@ -336,3 +336,21 @@ def read_audit_input(path: str | os.PathLike[str], *, kind: str | None = None) -
     """Requirements from a pyproject.toml, requirements file or lock (a file, or a directory
     searched as ``ftready deps`` does; ``kind`` forces the format)."""
     return input_requirements(load_input(Path(path), kind=kind))
+
+
+def local_target(targets: Sequence[Target], python: str) -> Target | None:
+    """The requested target an audit on this machine's ``python`` (X.Y) stands for."""
+    import platform
+    import sysconfig
+
+    arch = platform.machine().lower().replace("amd64", "x86_64").replace("arm64", "aarch64")
+    plat = sysconfig.get_platform()
+    if plat.startswith("linux"):
+        family = "musllinux" if "musl" in (platform.libc_ver()[0] or "") else "manylinux"
+    elif plat.startswith("macosx"):
+        family, arch = "macosx", ("arm64" if arch == "aarch64" else arch)
+    else:
+        family, arch = "win", ("amd64" if arch == "x86_64" else "arm64")
+    wanted = f"{family}_{arch}"
+    return next((t for t in targets if t.platform == wanted and t.python_str == python), None) or \
+        next((t for t in targets if t.platform == wanted), None)

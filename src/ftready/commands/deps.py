@@ -208,24 +208,6 @@ def check_project(
                       unchecked=project.unchecked)
 
 
-def local_target(targets: Sequence[Target], python: str) -> Target | None:
-    """The requested target an audit on this machine's ``python`` (X.Y) stands for."""
-    import platform
-    import sysconfig
-
-    arch = platform.machine().lower().replace("amd64", "x86_64").replace("arm64", "aarch64")
-    plat = sysconfig.get_platform()
-    if plat.startswith("linux"):
-        family = "musllinux" if "musl" in (platform.libc_ver()[0] or "") else "manylinux"
-    elif plat.startswith("macosx"):
-        family, arch = "macosx", ("arm64" if arch == "aarch64" else arch)
-    else:
-        family, arch = "win", ("amd64" if arch == "x86_64" else "arm64")
-    wanted = f"{family}_{arch}"
-    return next((t for t in targets if t.platform == wanted and t.python_str == python), None) or \
-        next((t for t in targets if t.platform == wanted), None)
-
-
 def audit_dependencies(report: DepsReport, *, python: str, timeout: float = 60,
                        progress: Callable[[str], None] | None = None) -> dict[str, AuditResult]:
     """Install every dependency as pinned for this machine's target and audit it.
@@ -233,7 +215,7 @@ def audit_dependencies(report: DepsReport, *, python: str, timeout: float = 60,
     ``--no-deps``: the report already lists the whole tree, each at its own pin.
     """
     from ..runtime.pyinfo import inspect_interpreter
-    from .audit import audit_packages
+    from .audit import audit_packages, local_target
 
     info = inspect_interpreter(python)
     target = local_target(report.targets, f"{info.version[0]}.{info.version[1]}")

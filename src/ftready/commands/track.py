@@ -27,7 +27,7 @@ from ..index.client import IndexClient
 from ..store.db import Store
 from ..store.ranking import Ranking
 from ..store.runs import Run, SnapshotWriter, complete_run, open_run, pending, reusable
-from ..verdicts.model import PackageStatus, ProjectFiles, Target, Verdict
+from ..verdicts.model import AuditResult, PackageStatus, ProjectFiles, Target, Verdict
 from .status import PackageRequest, check_packages
 
 
@@ -126,3 +126,51 @@ def track(
     complete = complete_run(store, run)
     return TrackResult(run, len(ranking.packages), writer.recorded, writer.reused, writer.changed,
                        errors, complete, time.perf_counter() - start)
+
+
+def audit_candidates(store: Store, run: Run, n: int, python_version: str) -> list[tuple[str, str]]:
+    """The top ``n`` packages of ``run`` (by rank) with a free-threaded wheel for this
+    machine's target, as (name, version), skipping releases already audited."""
+    from ..store.audits import audited_versions
+    from ..store.read import load_status, snapshot, status_data
+    from .audit import local_target
+
+    statuses = status_data(store)
+    done = audited_versions(store)
+    chosen: list[tuple[str, str]] = []
+    for row in snapshot(store, run.id):
+        if len(chosen) >= n:
+            break
+        data = statuses.get(row.name)
+        if data is None:
+            continue
+        status = load_status(data)
+        target = local_target([ts.target for ts in status.targets], python_version)
+        ts = status.for_target(target) if target else None
+        if ts is None or ts.verdict is not Verdict.FT_WHEEL or not status.version:
+            continue
+        if done.get(row.name) != status.version:
+            chosen.append((row.name, status.version))
+        else:
+            n -= 1  # already audited at this release: it still counts towards the top n
+    return chosen
+
+
+def audit_top(store: Store, run: Run, n: int, *, python: str, timeout: float = 60,
+              progress: Callable[[str], None] | None = None) -> list[AuditResult]:
+    """Fill the runtime column: audit each candidate in its own throwaway venv, record it."""
+    from ..runtime.pyinfo import inspect_interpreter
+    from ..store.audits import save_audit
+    from .audit import audit_packages
+
+    info = inspect_interpreter(python)
+    results = []
+    for name, version in audit_candidates(store, run, n, f"{info.version[0]}.{info.version[1]}"):
+        if progress is not None:
+            progress(f"auditing {name} {version}")
+        found = audit_packages([f"{name}=={version}"], python=python, timeout=timeout)
+        mine = next((r for r in found if r.requested), None)
+        if mine is not None:
+            save_audit(store, name, mine)
+            results.append(mine)
+    return results

@@ -16,10 +16,15 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from ..store import read
+from ..store.audits import audit_data
 from ..store.codes import CATEGORIES, UNCHECKED, category, target_category
 from ..store.db import Store
 from ..store.overlay import Curated
 from ..store.read import HistoryPoint, RunInfo
+
+
+RUNTIME_LABELS = {"keeps-gil-disabled": "keeps the GIL disabled", "import-fails": "import fails",
+                  "crashed": "crashes on import", "install-failed": "install failed"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,17 @@ class PackageRow:
     status: dict[str, Any] | None  # latest serialized PackageStatus
     curated: Curated | None
     history: tuple[HistoryPoint, ...] = ()
+    audit: dict[str, Any] | None = None  # measured: serialized AuditResult (track --audit-top)
+
+    @property
+    def runtime(self) -> str:
+        """The runtime GIL audit in a few words, "" when not audited."""
+        if not self.audit:
+            return ""
+        gil = [m["module"] for m in self.audit.get("modules", ()) if m.get("outcome") == "gil-enabled"]
+        if gil:
+            return "re-enables the GIL: " + ", ".join(gil)
+        return RUNTIME_LABELS.get(self.audit.get("outcome", ""), self.audit.get("outcome", ""))
 
     @cached_property
     def category(self) -> str | None:
@@ -129,8 +145,10 @@ def load_site_data(store: Store, overlay: dict[str, Curated]) -> SiteData:
         return SiteData(None, (), [], [], overlay)
     statuses = read.status_data(store)
     histories = read.history(store, daily)
+    audits = audit_data(store)
     rows = [PackageRow(r.rank, r.name, r.downloads, r.version, r.verdicts, r.classifier,
-                       statuses.get(r.name), overlay.get(r.name), tuple(histories.get(r.name, ())))
+                       statuses.get(r.name), overlay.get(r.name), tuple(histories.get(r.name, ())),
+                       audits.get(r.name))
             for r in read.snapshot(store, shown.id)]
     counts = read.verdict_counts(store, [run.id for run in daily])
     series = [_point(run, counts[run.id]) for run in daily]

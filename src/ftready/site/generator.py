@@ -188,6 +188,7 @@ def _table_data(data: SiteData) -> dict[str, Any]:
             r.classifier or 0, r.summary[:160],
             (safe_url(curated.tracking_issue) or "") if curated else "",
             int(bool(curated and curated.nightly_index)), int(bool(curated and curated.tested_in_ci)),
+            r.runtime,
         ])
     return {"targets": list(data.targets), "pythons": data.pythons, "platforms": data.platforms,
             "rows": rows}
@@ -236,6 +237,7 @@ def _row_record(r: PackageRow) -> dict[str, Any]:
         "category": r.category, "verdicts": r.codes, "first_ft_version": r.first_ft_version,
         "classifier": r.classifier_text, "pure": status.get("pure"), "error": status.get("error"),
         "summary": r.summary, "checked_at": status.get("checked_at"),
+        "audit": r.audit,
         "curated": None if curated is None else {
             "tracking_issue": curated.tracking_issue, "nightly_index": curated.nightly_index,
             "tested_in_ci": curated.tested_in_ci, "notes": curated.notes},

@@ -65,7 +65,20 @@ def _v2_serials(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE packages ADD COLUMN basis TEXT")  # ftready version, targets, indexes
 
 
-MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_serials)
+def _v3_audits(conn: sqlite3.Connection) -> None:
+    """Runtime GIL audits (``track --audit-top``): measured, costly, kept per release."""
+    _run(conn, """
+        CREATE TABLE audits (
+            package_id INTEGER PRIMARY KEY REFERENCES packages (id),
+            version TEXT,                   -- the release installed and probed
+            outcome TEXT NOT NULL,          -- AuditResult.outcome
+            data TEXT NOT NULL,             -- AuditResult, serialize.to_data JSON
+            audited_at TEXT NOT NULL
+        )
+    """)
+
+
+MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_serials, _v3_audits)
 
 
 def user_version(conn: sqlite3.Connection) -> int:

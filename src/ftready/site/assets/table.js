@@ -13,10 +13,11 @@
   var VERDICT = {F: "ft-wheel", P: "pure", B: "binary", S: "needs-build", N: "no-ft-wheel",
                  X: "python-excluded", M: "missing", E: "error", "-": "not checked"};
   // Row fields (generator.py _table_data): rank, name, version, codes, first ft version,
-  // classifier level, summary, tracking issue URL, has nightly index, tested in CI.
+  // classifier level, summary, tracking issue URL, has nightly index, tested in CI,
+  // runtime GIL audit in words ("" when not audited).
   var rows = data.rows.map(function (r) {
     return {rank: r[0], name: r[1], version: r[2], codes: r[3], first: r[4], classifier: r[5],
-            summary: r[6], issue: r[7], nightly: r[8], ci: r[9],
+            summary: r[6], issue: r[7], nightly: r[8], ci: r[9], runtime: r[10] || "",
             text: (r[1] + " " + r[6]).toLowerCase()};
   });
   var $ = function (id) { return document.getElementById(id); };
@@ -107,6 +108,7 @@
       tr.appendChild(verdictCell(r, idx));
       tr.appendChild(el("td", null, r.first || "-"));
       tr.appendChild(el("td", "num", r.classifier ? String(r.classifier) : "-"));
+      tr.appendChild(el("td", "runtime" + (/^re-enables/.test(r.runtime) ? " gil-on" : ""), r.runtime || "-"));
       var cur = el("td", "curated-cell");
       if (/^https?:\/\//i.test(r.issue)) { var link = el("a", null, "issue"); link.href = r.issue; cur.appendChild(link); }
       if (r.nightly) cur.appendChild(el("span", "tag", "nightly"));

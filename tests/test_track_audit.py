@@ -1,0 +1,67 @@
+"""`track --audit-top`: the runtime column of the tracker and the site, on real wheels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ftready.commands.track import audit_candidates, audit_top
+from ftready.site.data import load_site_data
+from ftready.site.generator import build_site
+from ftready.store.audits import audit_data, save_audit
+from ftready.store.db import Store
+from ftready.store.ranking import RankedPackage, Ranking
+from ftready.store.runs import SnapshotWriter, complete_run, open_run
+from ftready.verdicts.model import AuditResult, Verdict
+from ftready.verdicts.targets import default_targets
+
+from conftest import make_status  # noqa: E402
+
+
+def _store(path: Path, names_verdicts: list[tuple[str, Verdict]]) -> tuple[Store, object]:
+    store = Store.open(path)
+    ranking = Ranking("test", "2026-11-01", tuple(RankedPackage(i + 1, n, 1000 - i)
+                                                   for i, (n, _) in enumerate(names_verdicts)))
+    run = open_run(store, ranking, default_targets())
+    writer = SnapshotWriter(store, run)
+    for name, verdict in names_verdicts:
+        writer.add(make_status(name, verdict, "1.0"))
+    writer.flush()
+    assert complete_run(store, run)
+    return store, run
+
+
+def test_candidates_are_the_top_ft_wheel_packages_not_yet_audited(tmp_path: Path) -> None:
+    store, run = _store(tmp_path / "t.sqlite3", [
+        ("pure-one", Verdict.PURE), ("ftr-declared", Verdict.FT_WHEEL), ("blocked", Verdict.NO_FT_WHEEL),
+        ("ftr-two", Verdict.FT_WHEEL), ("ftr-single", Verdict.FT_WHEEL)])
+    with store:
+        assert audit_candidates(store, run, 2, "3.13") == [("ftr-declared", "1.0"), ("ftr-two", "1.0")]
+        save_audit(store, "ftr-declared", AuditResult("ftr-declared", "1.0", "keeps-gil-disabled"))
+        # an audited release still counts towards the top 2
+        assert audit_candidates(store, run, 2, "3.13") == [("ftr-two", "1.0")]
+
+
+@pytest.mark.ft
+def test_audit_top_fills_the_store_and_the_site(tmp_path: Path, ft_python: Path, offline_pip_env) -> None:
+    store, run = _store(tmp_path / "t.sqlite3", [
+        ("ftr-declared", Verdict.FT_WHEEL), ("ftr-two", Verdict.FT_WHEEL), ("ftr-single", Verdict.FT_WHEEL)])
+    with store:
+        results = audit_top(store, run, 2, python=str(ft_python))
+        assert [(r.package, r.outcome) for r in results] == [
+            ("ftr-declared", "keeps-gil-disabled"), ("ftr-two", "re-enables-gil")]
+        saved = audit_data(store)
+        assert set(saved) == {"ftr-declared", "ftr-two"}
+        assert {m["module"] for m in saved["ftr-two"]["modules"] if m["outcome"] == "gil-enabled"} == \
+            {"ftr_two._a", "ftr_two._b"}
+        out = tmp_path / "site"
+        build_site(load_site_data(store, {}), out)
+    table = (out / "packages.html").read_text()
+    assert "Runtime" in table
+    page = (out / "p" / "ftr-two.html").read_text()
+    assert "re-enables the GIL: ftr_two._a, ftr_two._b" in page
+    assert "Not audited yet" in (out / "p" / "ftr-single.html").read_text()
+    records = json.loads((out / "data" / "packages.json").read_text())["results"]
+    assert {r["name"]: (r["audit"] or {}).get("outcome") for r in records}["ftr-declared"] == "keeps-gil-disabled"
