@@ -29,6 +29,7 @@ from pathlib import Path
 import platformdirs
 
 from ftready.commands.deps import DepsReport, check_project
+from ftready.gcpolicy import tune_for_bulk_parsing
 from ftready.index.client import IndexClient
 from ftready.index.config import IndexConfig
 from ftready.inputs import load_input
@@ -119,6 +120,7 @@ def run_reference(venv: Path) -> tuple[float, dict[str, str], str]:
 
 
 def main() -> int:
+    tune_for_bulk_parsing()  # as the CLI does
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", default="3.14t-manylinux_x86_64")
     parser.add_argument("--all-targets", action="store_true", help="also time the 24 default targets")
