@@ -130,6 +130,10 @@ def test_release_info_reads_the_wheel_tail_when_no_metadata_is_announced(index_c
         info = client.release_info(files, "1.0")
     assert info.summary == "A demo — with UTF-8"
     assert ranges == [f"bytes=-{TAIL_BYTES}"]
+    # kept on disk: a warm or offline run reads no range again
+    with IndexClient(replace(index_config, offline=True)) as client:
+        assert client.release_info(files, "1.0").summary == "A demo — with UTF-8"
+    assert ranges == [f"bytes=-{TAIL_BYTES}"]
 
 
 def test_dist_info_first_and_a_big_zip_directory_take_more_ranges(index_config, files_server,

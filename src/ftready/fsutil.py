@@ -53,12 +53,17 @@ def loads_toml(text: str, where: str) -> dict[str, Any]:
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write to a temp file beside ``path``, then rename over it in one step."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write to a temp file beside ``path``, then rename over it in one step."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, target)
     except BaseException:
         os.unlink(tmp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
@@ -11,6 +12,7 @@ from urllib.parse import quote
 from packaging.utils import canonicalize_name
 
 from ftready.errors import BadInput, IndexUnavailable, ProjectNotFound
+from ftready.fsutil import atomic_write_bytes
 from ftready.index import coremetadata, jsonapi, simple
 from ftready.index.config import IndexConfig
 from ftready.index.http import Fetcher, Stats
@@ -95,7 +97,27 @@ class IndexClient:
             return latest
 
     def _metadata_from_ranges(self, url: str) -> bytes | None:
-        """A wheel's METADATA from its tail, plus up to two more ranges it points to."""
+        """A wheel's METADATA from its tail, plus up to two more ranges it points to.
+
+        Kept on disk by URL (a wheel never changes): range answers are not HTTP-cached, and
+        warm or ``--offline`` runs should not lose the classifier.
+        """
+        memo = None
+        if self.config.use_cache:
+            memo = self.config.cache_dir / "wheel-metadata" / hashlib.sha256(url.encode()).hexdigest()
+            try:
+                return memo.read_bytes()
+            except OSError:
+                pass
+        found = self._fetch_metadata_ranges(url)
+        if found is not None and memo is not None:
+            try:
+                atomic_write_bytes(memo, found)
+            except OSError:
+                pass  # a cache that cannot be written is only slower
+        return found
+
+    def _fetch_metadata_ranges(self, url: str) -> bytes | None:
         try:
             tail, size = self._fetcher.get_range(url, f"-{coremetadata.TAIL_BYTES}").doc
             chunks = {size - len(tail): tail}
