@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import selectors
 import signal
 import subprocess
@@ -139,6 +140,10 @@ def _check_stop(session: pytest.Session, worker: WorkerProcess | None) -> None:
     raise session.Interrupted(session.shouldstop)
 
 
+# A frame line faulthandler finished writing: 'File "x.py", line 5 in name'.
+_COMPLETE_FRAME = re.compile(r'File ".*", line \d+ in \S')
+
+
 def _report_crash(item: pytest.Item, code: int, stderr: str, silent: bool, idle: float | None) -> None:
     details: dict[str, Any]
     if silent:
@@ -149,10 +154,14 @@ def _report_crash(item: pytest.Item, code: int, stderr: str, silent: bool, idle:
         how = f"with {name}" if name else f"with exit code {code}"
         what = f"the worker process died {how} while running this test"
         details = {"mode": "threaded", "crashed": True, "crash": {"signal": name, "exit_code": code}}
-    output = stderr.strip() or (
-        "(nothing: the process died before faulthandler could write, which happens when "
-        "several threads crash at the same moment; run again for the stacks)"
-    )
+    output = stderr.strip()
+    if not output:
+        output = ("(nothing: the process died before faulthandler could write, which happens when "
+                  "several threads crash at the same moment; run again for the stacks)")
+    elif not _COMPLETE_FRAME.search(output):
+        output += ("\n(the dump was cut short before any whole frame: another thread crashed while "
+                   "faulthandler wrote, which happens when several threads crash at the same moment; "
+                   "run again for the stacks)")
     longrepr = f"crashed: {what}\n\n--- worker output (faulthandler: stacks of all threads) ---\n{output}"
     details["crash"]["output"] = stderr[-20000:]
     for when in ("call", "teardown"):
