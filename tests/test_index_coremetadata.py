@@ -13,7 +13,7 @@ import pytest
 
 from ftready.errors import ProjectNotFound
 from ftready.index.client import IndexClient
-from ftready.index.coremetadata import TAIL_BYTES, metadata_file, metadata_from_wheel_tail, parse_core_metadata
+from ftready.index.coremetadata import TAIL_BYTES, metadata_file, metadata_from_wheel, parse_core_metadata
 from ftready.verdicts.model import DistFile, ProjectFiles
 
 METADATA = b"""Metadata-Version: 2.4
@@ -72,9 +72,11 @@ def make_wheel(path: Path, padding: int = 0) -> Path:
 
 def test_metadata_from_the_tail_of_a_wheel(tmp_path: Path) -> None:
     data = make_wheel(tmp_path / "demo-1.0-py3-none-any.whl", padding=500_000).read_bytes()
-    assert metadata_from_wheel_tail(data[-TAIL_BYTES:], len(data)) == METADATA
-    assert metadata_from_wheel_tail(data[-100:], len(data)) is None  # directory not in the tail
-    assert metadata_from_wheel_tail(b"not a zip", 9) is None
+    assert metadata_from_wheel({len(data) - TAIL_BYTES: data[-TAIL_BYTES:]}, len(data)) == METADATA
+    # the zip directory starts before these 100 bytes: where to fetch from next
+    directory = metadata_from_wheel({len(data) - 100: data[-100:]}, len(data))
+    assert isinstance(directory, int) and directory < len(data) - 100
+    assert metadata_from_wheel({0: b"not a zip"}, 9) is None
 
 
 class RangeHandler(SimpleHTTPRequestHandler):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from packaging.version import Version
 from rich.text import Text
 
 from ..verdicts.model import PackageStatus, Target, TargetStatus, Verdict
@@ -55,8 +56,6 @@ def python_cell(status: PackageStatus, python: tuple[int, int]) -> Text:
 
 def first_ft(rows: Sequence[TargetStatus]) -> str | None:
     """Earliest first-ft version among the rows, pre-releases flagged."""
-    from packaging.version import Version
-
     found = [ts.first_ft_version for ts in rows if ts.first_ft_version]
     if found:
         return str(min(Version(v) for v in found))

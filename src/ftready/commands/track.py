@@ -130,30 +130,24 @@ def track(
 
 def audit_candidates(store: Store, run: Run, n: int, python_version: str) -> list[tuple[str, str]]:
     """The top ``n`` packages of ``run`` (by rank) with a free-threaded wheel for this
-    machine's target, as (name, version), skipping releases already audited."""
+    machine's target, as (name, version), less the releases already audited.
+
+    Read from the snapshot's one-letter codes: no stored status needs decoding.
+    """
     from ..store.audits import audited_versions
-    from ..store.read import load_status, snapshot, status_data
+    from ..store.codes import CODES
+    from ..store.read import snapshot
+    from ..verdicts.targets import parse_target
     from .audit import local_target
 
-    statuses = status_data(store)
+    target = local_target([parse_target(t) for t in run.targets], python_version)
+    if target is None:
+        return []
+    column, ft = run.targets.index(target.name), CODES[Verdict.FT_WHEEL]
+    top = [(row.name, row.version) for row in snapshot(store, run.id)
+           if row.verdicts and row.version and row.verdicts[column] == ft][:n]
     done = audited_versions(store)
-    chosen: list[tuple[str, str]] = []
-    for row in snapshot(store, run.id):
-        if len(chosen) >= n:
-            break
-        data = statuses.get(row.name)
-        if data is None:
-            continue
-        status = load_status(data)
-        target = local_target([ts.target for ts in status.targets], python_version)
-        ts = status.for_target(target) if target else None
-        if ts is None or ts.verdict is not Verdict.FT_WHEEL or not status.version:
-            continue
-        if done.get(row.name) != status.version:
-            chosen.append((row.name, status.version))
-        else:
-            n -= 1  # already audited at this release: it still counts towards the top n
-    return chosen
+    return [(name, version) for name, version in top if done.get(name) != version]
 
 
 def audit_top(store: Store, run: Run, n: int, *, python: str, timeout: float = 60,

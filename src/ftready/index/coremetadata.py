@@ -122,12 +122,6 @@ def metadata_from_wheel(chunks: dict[int, bytes], size: int) -> bytes | int | No
         return None
 
 
-def metadata_from_wheel_tail(tail: bytes, size: int) -> bytes | None:
-    """METADATA when the last bytes of a wheel hold it (they usually do)."""
-    found = metadata_from_wheel({size - len(tail): tail}, size)
-    return found if isinstance(found, bytes) else None
-
-
 def parse_core_metadata(name: str, version: str, data: bytes) -> ProjectInfo:
     """Lenient parse (``packaging.metadata.parse_email``): odd fields never raise."""
     raw, _unparsed = parse_email(data)

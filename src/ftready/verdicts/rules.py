@@ -37,10 +37,6 @@ class ParsedFile:
     # the only tags that can match a free-threaded target: ABI "none", cp3XXt or abi3t
     ft_or_none: tuple[Tag, ...] = ()
 
-    @property
-    def is_wheel(self) -> bool:
-        return self.tags is not None
-
 
 @dataclass(frozen=True)
 class Choice:
