@@ -119,7 +119,7 @@ def test_release_info_reads_the_announced_metadata_file(index_config, files_serv
     wheel = DistFile("demo-1.0-py3-none-any.whl", files_server + "demo-1.0-py3-none-any.whl", has_metadata=True)
     files = ProjectFiles("demo", (wheel,), "x")
     with IndexClient(index_config) as client:
-        info = client.release_info(files, "1.0")
+        info = client.release_info(files.name, "1.0", metadata_file(files, "1.0"))
     assert info.classifiers[-1].endswith("3 - Stable")
 
 
@@ -129,12 +129,12 @@ def test_release_info_reads_the_wheel_tail_when_no_metadata_is_announced(index_c
     make_wheel(tmp_path / "demo-1.0-py3-none-any.whl", padding=200_000)
     files = ProjectFiles("demo", (DistFile("demo-1.0-py3-none-any.whl", files_server + "demo-1.0-py3-none-any.whl"),), "x")
     with IndexClient(index_config) as client:
-        info = client.release_info(files, "1.0")
+        info = client.release_info(files.name, "1.0", metadata_file(files, "1.0"))
     assert info.summary == "A demo — with UTF-8"
     assert ranges == [f"bytes=-{TAIL_BYTES}"]
     # kept on disk: a warm or offline run reads no range again
     with IndexClient(replace(index_config, offline=True)) as client:
-        assert client.release_info(files, "1.0").summary == "A demo — with UTF-8"
+        assert client.release_info(files.name, "1.0", metadata_file(files, "1.0")).summary == "A demo — with UTF-8"
     assert ranges == [f"bytes=-{TAIL_BYTES}"]
 
 
@@ -150,7 +150,7 @@ def test_dist_info_first_and_a_big_zip_directory_take_more_ranges(index_config, 
             zf.writestr(f"demo/sub/module_with_a_long_name_{i:05d}.py", "")
     files = ProjectFiles("demo", (DistFile(path.name, files_server + path.name),), "x")
     with IndexClient(index_config) as client:
-        info = client.release_info(files, "1.0")
+        info = client.release_info(files.name, "1.0", metadata_file(files, "1.0"))
     assert info.summary == "A demo — with UTF-8"
     assert len(ranges) == 3  # the tail, the rest of the directory, then the member
 
@@ -162,7 +162,7 @@ def test_release_info_falls_back_to_the_json_api(index_config, files_server, tes
         latest = client.project_info("six").version
         # the files host has neither metadata nor the wheels of six: then the JSON API
         local = replace(six, files=tuple(replace(f, url=files_server + f.filename) for f in six.files))
-        info = client.release_info(local, latest)
+        info = client.release_info(local.name, latest, metadata_file(local, latest))
         assert info.name == "six" and info.version == latest and info.classifiers
         with pytest.raises(ProjectNotFound):
-            client.release_info(local, "1.16.0")  # not the latest: no JSON API page for it here
+            client.release_info(local.name, "1.16.0", metadata_file(local, "1.16.0"))  # not the latest: no JSON API page for it here

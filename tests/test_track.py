@@ -138,7 +138,7 @@ def test_track_judges_recorded_pypi_pages(test_index, index_config: IndexConfig,
         assert "503" in six["error"]
         test_index.faults.clear()
         again = track(client, store, ranking, targets, day="2026-11-02")
-        # unchanged serials: kept; the error and the missing project are asked again
+        # unchanged pages: kept; the error and the missing project are asked again
         assert again.reused == len(RECORDED) - 1 and again.errors == 0
         assert set(decode(codes_by_name(store, again.run.id)["six"], [t.name for t in targets]).values()) \
             == {Verdict.PURE}
@@ -154,7 +154,8 @@ def test_unchanged_projects_keep_their_status(names_file: Path, tmp_path: Path):
         warm = track(client, store, ranking, TARGETS, day="2026-11-02")
         assert (warm.checked, warm.reused, warm.changed) == (N, N, 0) and warm.complete
         assert sorted(index.requests) == sorted(f"/simple/{n}/" for n in world())  # one page each
-        index.serials["gillib-001"] = 2  # a new upload
+        index.serials["gillib-001"] = 2  # a new upload: its page changes
+        index.pages["gillib-001"][0]["upload-time"] = "2024-02-01T00:00:00Z"
         index.requests.clear()
         third = track(client, store, ranking, TARGETS, day="2026-11-03")
         assert (third.checked, third.reused) == (N, N - 1)

@@ -46,13 +46,11 @@ def _project_settings() -> dict[str, Any]:
     path = Path("pyproject.toml")
     if not path.is_file():
         return {}
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    import tomli
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        data = tomli.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomli.TOMLDecodeError, UnicodeDecodeError):
         return {}  # a broken project file is the deps command's to report, not ours
     settings = data.get("tool", {}).get("ftready", {})
     return settings if isinstance(settings, dict) else {}

@@ -17,6 +17,8 @@ from ..fsutil import read_text
 from ..index.client import IndexClient
 from ..verdicts.model import ExtraIndexStatus, PackageStatus, Target, Verdict
 from ..verdicts.status import build_status, extra_index_status, uniform_status, with_info
+from ..index.coremetadata import metadata_file
+from .verdict_memo import Judged, VerdictMemo
 
 
 @dataclass(frozen=True)
@@ -73,26 +75,38 @@ def dedupe(requests: Iterable[PackageRequest]) -> list[PackageRequest]:
     return out
 
 
-def check_one(client: IndexClient, request: PackageRequest, targets: Sequence[Target]) -> PackageStatus:
-    """Status of one package; index trouble becomes an `error` status, never a guess."""
+def check_one(client: IndexClient, request: PackageRequest, targets: Sequence[Target],
+              memo: VerdictMemo | None = None) -> PackageStatus:
+    """Status of one package; index trouble becomes an `error` status, never a guess.
+
+    With a ``memo``, a page judged before for this request is not parsed again."""
+    name, version = request.name, request.version
+    known = None if memo is None else (lambda digest: memo.load(digest, name, version, request.requested))
     try:
-        files = client.project_files(request.name)
+        page = client.project_page(name, known=known)
     except ProjectNotFound:
-        return uniform_status(request.name, request.requested, targets, Verdict.MISSING,
-                              f"no project {request.name!r} on the index", version=request.version)
+        return uniform_status(name, request.requested, targets, Verdict.MISSING,
+                              f"no project {name!r} on the index", version=version)
     except IndexUnavailable as exc:
-        return uniform_status(request.name, request.requested, targets, Verdict.ERROR, str(exc),
-                              version=request.version)
-    status = build_status(files, targets, requested=request.requested, version=request.version)
+        return uniform_status(name, request.requested, targets, Verdict.ERROR, str(exc), version=version)
+    judged = page.known
+    if judged is None:
+        assert page.files is not None
+        status = build_status(page.files, targets, requested=request.requested, version=version)
+        wheel = metadata_file(page.files, status.version) if status.version else None
+        judged = Judged(status, wheel)
+        if memo is not None:
+            memo.save(page.digest, name, version, judged)
+    status = judged.status
     if status.version is None or status.targets and status.targets[0].verdict is Verdict.MISSING:
         return status
     info, info_error = None, None
     if client.config.json_url:
         try:
-            info = client.release_info(files, status.version)
+            info = client.release_info(name, status.version, judged.metadata_wheel)
         except (IndexUnavailable, ProjectNotFound) as exc:
             info_error = str(exc)
-    extra = [_extra(client, url, request.name, targets) for url in client.config.extra_index_urls]
+    extra = [_extra(client, url, name, targets) for url in client.config.extra_index_urls]
     return with_info(status, info, info_error, [e for e in extra if e])
 
 
@@ -119,7 +133,8 @@ def check_packages(
     # Extra workers so that metadata requests (their own lane) overlap with page fetches;
     # page requests in flight stay at config.concurrency.
     workers = config.concurrency + (config.metadata_concurrency if config.json_url else 0)
-    for (i, request), outcome in client.map(lambda item: check_one(client, item[1], targets), indexed,
+    memo = VerdictMemo(config.cache_dir / "verdicts", targets) if config.use_cache else None
+    for (i, request), outcome in client.map(lambda item: check_one(client, item[1], targets, memo), indexed,
                                             workers=workers):
         if isinstance(outcome, BaseException):
             outcome = uniform_status(request.name, request.requested, targets, Verdict.ERROR,

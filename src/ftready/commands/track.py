@@ -6,9 +6,9 @@ they fill, so Ctrl-C or a kill loses at most one uncommitted batch and the next 
 same day picks up the rest.
 
 Re-runs are cheap: the index client revalidates its HTTP cache with conditional requests,
-and a package whose project serial (PyPI's ``last_serial``) is the one its stored status
-was computed from, with the same ftready, targets and indexes, keeps that status instead of
-being judged again.
+and a package whose simple page is byte for byte the one its stored status was judged from
+(SHA-256), with the same ftready, targets and indexes, keeps that status without the page
+being parsed again.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from typing import Any, cast
 
 from .. import __version__
 from ..errors import FtreadyError
-from ..index.client import IndexClient
+from ..index.client import K, IndexClient, Page
 from ..store.db import Store
 from ..store.ranking import Ranking
 from ..store.runs import Run, SnapshotWriter, complete_run, open_run, pending, reusable
-from ..verdicts.model import AuditResult, PackageStatus, ProjectFiles, Target, Verdict
+from ..verdicts.model import AuditResult, PackageStatus, Target, Verdict
 from .status import PackageRequest, check_packages
 
 
@@ -45,21 +45,23 @@ class TrackResult:
     seconds: float
 
 
-class _SerialTap:
-    """Wraps the index client to note each project's serial as ``check_packages`` reads
-    its simple page, so the serial can be stored beside the status."""
+class _PageTap:
+    """Wraps the index client to note the digest of each project's simple page as
+    ``check_packages`` reads it, so it can be stored beside the status (in the store's
+    ``last_serial`` column: the page's identity, on indexes with or without serials)."""
 
     def __init__(self, client: IndexClient) -> None:
         self._client = client
         self._lock = threading.Lock()
-        self.serials: dict[str, int | None] = {}
+        self.digests: dict[str, str] = {}
 
-    def project_files(self, name: str, index_url: str | None = None) -> ProjectFiles:
-        files = self._client.project_files(name, index_url)
+    def project_page(self, name: str, index_url: str | None = None,
+                     known: Callable[[str], K | None] | None = None) -> Page[K]:
+        page = self._client.project_page(name, index_url, known)
         if index_url is None:
             with self._lock:
-                self.serials[name] = files.last_serial
-        return files
+                self.digests[page.name] = page.digest
+        return page
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self._client, attr)
@@ -75,10 +77,13 @@ def basis(client: IndexClient, targets: Sequence[Target]) -> str:
 
 def _unchanged(client: IndexClient, known: dict[str, str], on_reuse: Callable[[str], None]) -> set[str]:
     """Fetch the simple page of each known project (a conditional request when cached) and
-    report those whose serial is still the stored one."""
+    report those whose body is still the one the stored status was judged from.
+
+    Pages are not parsed here: an unchanged body parsed fine before, and a changed one is
+    fetched again (from the HTTP cache) and parsed by the status engine."""
     same: set[str] = set()
-    for name, outcome in client.map(lambda n: client.project_files(n).last_serial, list(known)):
-        if not isinstance(outcome, Exception) and outcome is not None and str(outcome) == known[name]:
+    for name, outcome in client.map(lambda n: client.project_page(n, known=str).digest, list(known)):
+        if outcome == known[name]:
             same.add(name)
             on_reuse(name)
         elif isinstance(outcome, Exception) and not isinstance(outcome, FtreadyError):
@@ -102,7 +107,7 @@ def track(
     todo = pending(store, run)
     key = basis(client, targets)
     writer = SnapshotWriter(store, run, batch_size, key)
-    tap = _SerialTap(client)
+    tap = _PageTap(client)
     errors = 0
 
     def reused(name: str) -> None:
@@ -112,7 +117,7 @@ def track(
 
     def record(status: PackageStatus) -> None:
         nonlocal errors
-        writer.add(status, tap.serials.pop(status.requested, None))
+        writer.add(status, tap.digests.pop(status.requested, None))
         errors += status.error is not None or Verdict.ERROR in status.verdicts.values()
         if progress is not None:
             progress(status.name)

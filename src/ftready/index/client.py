@@ -6,7 +6,8 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
-from typing import TypeVar, Union
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, Union
 from urllib.parse import quote
 
 from packaging.utils import canonicalize_name
@@ -15,13 +16,14 @@ from ftready.errors import BadInput, IndexUnavailable, ProjectNotFound
 from ftready.fsutil import atomic_write_bytes
 from ftready.index import coremetadata, jsonapi, simple
 from ftready.index.config import IndexConfig
-from ftready.index.http import Fetcher, Stats
+from ftready.index.http import Fetcher, Stats, parse_object
 from ftready.index.pool import Progress, bounded_map
 from ftready.index.transport import build_client, build_storage
-from ftready.verdicts.model import ProjectFiles, ProjectInfo
+from ftready.verdicts.model import DistFile, ProjectFiles, ProjectInfo
 
 T = TypeVar("T")
 R = TypeVar("R")
+K = TypeVar("K")
 
 # PEP 508 names; anything else could not be a project, and could escape the URL path.
 _VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
@@ -29,6 +31,17 @@ _VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORE
 
 def _root(url: str) -> str:
     return url if url.endswith("/") else url + "/"
+
+
+@dataclass(frozen=True)
+class Page(Generic[K]):
+    """A fetched simple page: what ``known`` said about its body, or its parsed files."""
+
+    name: str  # canonical project name
+    index_url: str
+    digest: str  # SHA-256 of the body as served: the page's identity
+    known: K | None
+    files: ProjectFiles | None  # None exactly when ``known`` answered
 
 
 class IndexClient:
@@ -50,17 +63,40 @@ class IndexClient:
 
     def project_files(self, name: str, index_url: str | None = None) -> ProjectFiles:
         """The files of a project on ``index_url`` (default: the configured index)."""
+        files = self.project_page(name, index_url).files
+        assert files is not None  # no ``known``: the page is always parsed
+        return files
+
+    def project_page(self, name: str, index_url: str | None = None,
+                     known: Callable[[str], K | None] | None = None) -> Page[K]:
+        """A project's simple page with the SHA-256 of its body; parsed only if needed.
+
+        ``known(digest)`` may answer for a body seen before (e.g. a status judged from it):
+        then the page is not parsed at all (``files`` is None). Otherwise the body is parsed
+        as ``project_files`` does, and a body that is not a JSON object is retried and never
+        returned, as for every document.
+        """
         root = _root(index_url or self.config.index_url)
         project = self._canonical(name)
-        page_url = f"{root}{project}/"
-        fetched = self._fetcher.get_json(page_url, simple.ACCEPT)
-        return simple.parse_project_files(
-            fetched.doc,
+
+        def parse(body: bytes) -> tuple[str, K | None, dict[str, Any] | None] | None:
+            digest = hashlib.sha256(body).hexdigest()
+            answer = known(digest) if known is not None else None
+            if answer is not None:
+                return digest, answer, None
+            doc = parse_object(body)
+            return None if doc is None else (digest, None, doc)
+
+        fetched = self._fetcher.get(f"{root}{project}/", simple.ACCEPT, parse, "invalid JSON")
+        digest, answer, doc = fetched.doc
+        files = None if doc is None else simple.parse_project_files(
+            doc,
             name=project,
             index_url=root,
             page_url=fetched.url,  # after redirects: relative file URLs resolve against it
             last_serial=fetched.headers.get("x-pypi-last-serial"),
         )
+        return Page(project, root, digest, answer, files)
 
     def project_info(self, name: str, version: str | None = None) -> ProjectInfo:
         """Classifiers, summary and links of the latest release, or of ``version``."""
@@ -69,29 +105,30 @@ class IndexClient:
         fetched = self._fetcher.get_json(self._json_root() + path, jsonapi.ACCEPT)
         return jsonapi.parse_project_info(fetched.doc, name=project)
 
-    def release_info(self, files: ProjectFiles, version: str) -> ProjectInfo:
+    def release_info(self, name: str, version: str, wheel: DistFile | None) -> ProjectInfo:
         """Classifiers, summary and links of one release, cheapest source first.
 
-        The PEP 658 ``.metadata`` file of one of its wheels when the index announces one (a
-        few KB, immutable), else that wheel's METADATA read from its last 64 KB with a range
-        request (wheels put .dist-info last), else the JSON API (per release when the index has it, else the project page when ``version``
-        is its latest). Raises like the other methods when none answers.
+        The PEP 658 ``.metadata`` file of ``wheel`` (one of the release's wheels, as
+        ``coremetadata.metadata_file`` picks it) when the index announces one (a few KB,
+        immutable), else that wheel's METADATA read from its last 64 KB with a range request
+        (wheels put .dist-info last), else the JSON API (per release when the index has it,
+        else the project page when ``version`` is its latest). Raises like the other methods
+        when none answers.
         """
-        wheel = coremetadata.metadata_file(files, version)
         if wheel is not None and wheel.has_metadata:
             try:
                 fetched = self._fetcher.get_text(wheel.url + ".metadata")
-                return coremetadata.parse_core_metadata(files.name, version, fetched.doc.encode())
+                return coremetadata.parse_core_metadata(name, version, fetched.doc.encode())
             except ProjectNotFound:
                 pass  # announced but not served: read it from the wheel's tail instead
         if wheel is not None:
             raw = self._metadata_from_ranges(wheel.url)
             if raw is not None:
-                return coremetadata.parse_core_metadata(files.name, version, raw)
+                return coremetadata.parse_core_metadata(name, version, raw)
         try:
-            return self.project_info(files.name, version)
+            return self.project_info(name, version)
         except ProjectNotFound:
-            latest = self.project_info(files.name)
+            latest = self.project_info(name)
             if latest.version != version:
                 raise
             return latest

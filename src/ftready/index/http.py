@@ -97,7 +97,7 @@ class Fetcher:
 
     def get_json(self, url: str, accept: str) -> Fetched:
         """GET a JSON object (see ``get``)."""
-        return self.get(url, accept, _parse_object, "invalid JSON")
+        return self.get(url, accept, parse_object, "invalid JSON")
 
     def get_text(self, url: str, accept: str = "text/plain") -> Fetched:
         """GET a UTF-8 text document, e.g. a PEP 658 ``.metadata`` file (see ``get``)."""
@@ -226,7 +226,7 @@ def _parse_text(content: bytes) -> str | None:
         return None
 
 
-def _parse_object(content: bytes) -> dict[str, Any] | None:
+def parse_object(content: bytes) -> dict[str, Any] | None:
     """The JSON object in ``content``, or None if it is not one (truncated, HTML...)."""
     try:
         doc = json.loads(content)

@@ -1,0 +1,111 @@
+"""The verdict memo: a page judged before is not parsed again, and never answers wrongly."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from ftready.commands import verdict_memo
+from ftready.commands.status import PackageRequest, check_packages
+from ftready.index import simple
+from ftready.index.client import IndexClient
+from ftready.index.config import IndexConfig
+from ftready.verdicts.model import PackageStatus, Verdict
+from ftready.verdicts.serialize import to_data
+from ftready.verdicts.targets import default_targets, parse_target
+
+REQUESTS = [PackageRequest("numpy", None, "numpy"), PackageRequest("numpy", "2.0.2", "numpy==2.0.2"),
+            PackageRequest("requests", None, "requests"), PackageRequest("ruff", None, "ruff")]
+TARGETS = default_targets()
+
+
+def stable(status: PackageStatus) -> dict:
+    return {k: v for k, v in to_data(status).items() if k != "checked_at"}
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the simple pages parsed into files from now on."""
+    seen: list[str] = []
+    real = simple.parse_project_files
+
+    def counting(doc, **kwargs):
+        seen.append(kwargs["name"])
+        return real(doc, **kwargs)
+
+    monkeypatch.setattr(simple, "parse_project_files", counting)
+    return seen
+
+
+def run(config: IndexConfig, requests=REQUESTS, targets=TARGETS) -> list[PackageStatus]:
+    with IndexClient(config) as client:
+        return check_packages(client, requests, targets)
+
+
+def test_a_page_judged_before_is_not_parsed_again(index_config: IndexConfig, parses: list[str]) -> None:
+    cold = run(index_config)
+    assert sorted(parses) == ["numpy", "numpy", "requests", "ruff"]
+    assert len(list((index_config.cache_dir / "verdicts").iterdir())) == 4
+    parses.clear()
+    warm = run(index_config)
+    assert parses == []
+    assert [stable(s) for s in warm] == [stable(s) for s in cold]
+    assert [s.requested for s in warm] == ["numpy", "numpy==2.0.2", "requests", "ruff"]
+    # core metadata (classifier, summary) is read afresh from the memo's wheel
+    assert warm[0].summary and warm[0].summary == cold[0].summary
+    assert warm[0].classifier == cold[0].classifier
+    assert warm[1].for_target(parse_target("3.13t-manylinux_x86_64")).verdict is Verdict.NO_FT_WHEEL
+
+
+def test_other_targets_or_rules_are_judged_afresh(index_config: IndexConfig, parses: list[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    run(index_config, REQUESTS[:1])
+    parses.clear()
+    run(index_config, REQUESTS[:1], TARGETS[:3])
+    assert parses == ["numpy"]
+    parses.clear()
+    monkeypatch.setattr(verdict_memo, "rules_fingerprint", lambda: "changed rules")
+    run(index_config, REQUESTS[:1])
+    assert parses == ["numpy"]
+
+
+def test_a_changed_page_is_judged_afresh(index_config: IndexConfig, test_index, parses: list[str]) -> None:
+    test_index.cache_control = "max-age=0"  # revalidate every time
+    first = run(index_config, REQUESTS[:1])[0]
+    parses.clear()
+    run(index_config, REQUESTS[:1])
+    assert parses == []  # a 304: the same page
+    # a new upload: the same project, other bytes (its newest release is gone)
+    doc = json.loads((Path(__file__).parent / "data" / "index" / "simple" / "numpy.json").read_bytes())
+    doc["files"] = [f for f in doc["files"] if f"-{first.version}-" not in f["filename"]
+                    and not f["filename"].endswith(f"-{first.version}.tar.gz")]
+    test_index.overrides["/simple/numpy/"] = json.dumps(doc).encode()
+    again = run(index_config, REQUESTS[:1])[0]
+    assert parses == ["numpy"]
+    assert again.version != first.version
+
+
+def test_an_unreadable_memo_is_a_miss(index_config: IndexConfig, parses: list[str]) -> None:
+    cold = run(index_config, REQUESTS[2:3])
+    for path in (index_config.cache_dir / "verdicts").iterdir():
+        path.write_bytes(b'{"status": {"name": 1')
+    parses.clear()
+    warm = run(index_config, REQUESTS[2:3])
+    assert parses == ["requests"] and stable(warm[0]) == stable(cold[0])
+
+
+def test_no_memo_without_a_cache(index_config: IndexConfig, parses: list[str]) -> None:
+    config = dataclasses.replace(index_config, use_cache=False)
+    run(config, REQUESTS[2:3])
+    run(config, REQUESTS[2:3])
+    assert parses == ["requests", "requests"]
+    assert not (config.cache_dir / "verdicts").exists()
+
+
+def test_the_fingerprint_covers_the_rules_source() -> None:
+    here = Path(verdict_memo.model.__file__).parent
+    assert all((here / name).is_file() for name in verdict_memo._RULES)
+    assert len(verdict_memo.rules_fingerprint()) == 64
