@@ -79,6 +79,28 @@ def test_metadata_from_the_tail_of_a_wheel(tmp_path: Path) -> None:
     assert metadata_from_wheel({0: b"not a zip"}, 9) is None
 
 
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_metadata_is_found_by_its_own_record_without_zipfile(tmp_path: Path, method: int,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", method) as zf:
+        zf.writestr("demo/notes.txt", "mentions demo-1.0.dist-info/METADATA in its text")
+        zf.writestr("demo/vendored/x-2.0.dist-info/METADATA", "Name: x\n")  # not top-level
+        zf.writestr("demo-1.0.dist-info/METADATA", METADATA)
+        zf.writestr("demo-1.0.dist-info/RECORD", "")
+    data = path.read_bytes()
+    monkeypatch.setattr(zipfile, "ZipFile", None)  # the common case never builds zipfile's index
+    assert metadata_from_wheel({0: data}, len(data)) == METADATA
+    assert metadata_from_wheel({100: data[100:]}, len(data)) == METADATA  # a tail range
+
+
+def test_a_damaged_member_is_left_to_zipfile(tmp_path: Path) -> None:
+    data = bytearray(make_wheel(tmp_path / "demo-1.0-py3-none-any.whl").read_bytes())
+    at = data.rfind(b"PK\x01\x02", 0, data.rfind(b"demo-1.0.dist-info/METADATA"))
+    data[at + 16] ^= 0xFF  # the CRC in METADATA's central-directory record
+    assert metadata_from_wheel({0: bytes(data)}, len(data)) is None  # zipfile says: bad CRC
+
+
 class RangeHandler(SimpleHTTPRequestHandler):
     """Static files with ``Range: bytes=-N`` support, as file hosts (and PyPI's) have."""
 

@@ -8,7 +8,10 @@ PyPI mirror. So classifiers come from the core-metadata file of one wheel of the
 from __future__ import annotations
 
 import io
+import struct
+from collections.abc import Iterable
 import zipfile
+import zlib
 
 from packaging.metadata import parse_email
 from packaging.version import InvalidVersion, Version
@@ -43,9 +46,15 @@ def metadata_file(files: ProjectFiles, version: str) -> DistFile | None:
                 versions[text] = False
         if versions[text]:
             wheels.append(f)
-    # announced metadata first; then the smallest wheel, whose tail most likely holds it
-    wheels.sort(key=lambda f: (not f.has_metadata, f.size if f.size is not None else 1 << 62))
-    return wheels[0] if wheels else None
+    return metadata_wheel(wheels)
+
+
+def metadata_wheel(files: Iterable[DistFile]) -> DistFile | None:
+    """Of one release's files, the wheel to read core metadata from: one whose metadata the
+    index announces, else the smallest (its tail most likely holds it); never a yanked one."""
+    wheels = [f for f in files if not f.yanked and f.filename.endswith(".whl")]
+    return min(wheels, key=lambda f: (not f.has_metadata, f.size if f.size is not None else 1 << 62),
+               default=None)
 
 
 # Wheels put .dist-info last, so a wheel's last 64 KB hold METADATA and the zip directory.
@@ -105,6 +114,48 @@ def _metadata_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
                  if i.filename.count("/") == 1 and i.filename.endswith(".dist-info/METADATA")), None)
 
 
+# APPNOTE.TXT 4.3.12 (central directory header) and 4.3.7 (local file header).
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_LOCAL = struct.Struct("<4s2B4HL2L2H")
+_SUFFIX = b".dist-info/METADATA"
+
+
+def _metadata_by_record(data: bytes, start: int) -> bytes | None:
+    """METADATA read through its own central-directory record, all within one downloaded
+    range (``data`` begins at byte ``start`` of the wheel); None if it is not all there.
+
+    The common case, taken first because ``zipfile`` builds an index of every member
+    first: thousands for big wheels, most of the CPU time of a classifier lookup. Anything
+    unusual (encryption, zip64, other compression, a bad CRC) is left to ``zipfile``.
+    """
+    end = len(data)
+    while (hit := data.rfind(_SUFFIX, 0, end)) >= 0:
+        end = hit
+        record = data.rfind(b"PK\x01\x02", max(0, hit - _CENTRAL.size - 1024), hit)
+        if record < 0 or record + _CENTRAL.size > hit:
+            continue
+        fields = _CENTRAL.unpack_from(data, record)
+        flags, method, crc, size, name_length, offset = (fields[5], fields[6], fields[9], fields[10],
+                                                         fields[12], fields[18])
+        name = data[record + _CENTRAL.size: record + _CENTRAL.size + name_length]
+        if not name.endswith(_SUFFIX) or name.count(b"/") != 1 or len(name) != hit + len(_SUFFIX) - record - _CENTRAL.size:
+            continue  # the suffix inside some other member's name or data
+        local = offset - start
+        if flags & 1 or method not in (0, 8) or 0xFFFFFFFF in (size, offset) or not 0 <= local <= len(data) - _LOCAL.size:
+            return None
+        header = _LOCAL.unpack_from(data, local)
+        body = local + _LOCAL.size + header[10] + header[11]
+        raw = data[body: body + size]
+        if header[0] != b"PK\x03\x04" or len(raw) != size:
+            return None
+        try:
+            content = zlib.decompress(raw, -15) if method == 8 else raw
+        except zlib.error:
+            return None
+        return content if zlib.crc32(content) == crc else None
+    return None
+
+
 def metadata_from_wheel(chunks: dict[int, bytes], size: int) -> bytes | int | None:
     """A wheel's ``*.dist-info/METADATA`` from the byte ranges downloaded so far.
 
@@ -112,6 +163,10 @@ def metadata_from_wheel(chunks: dict[int, bytes], size: int) -> bytes | int | No
     larger than the tail, or a backend that wrote .dist-info first); or None when the
     file is not a wheel with METADATA.
     """
+    for start, data in chunks.items():
+        found = _metadata_by_record(data, start)
+        if found is not None:
+            return found
     try:
         with zipfile.ZipFile(_Sparse(chunks, size)) as zf:
             member = _metadata_member(zf)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from operator import itemgetter, methodcaller
+from typing import Any, overload
 from urllib.parse import urljoin
 
 from ftready.verdicts.model import DistFile, ProjectFiles
+from ftready.verdicts.rules import RawRelease, group_by_release
 
 ACCEPT = "application/vnd.pypi.simple.v1+json"
 
@@ -172,6 +174,63 @@ def parse_files(entries: Any, page_url: str) -> tuple[DistFile, ...]:
     return tuple(files)
 
 
+_FILENAME = itemgetter("filename")
+_YANKED = methodcaller("get", "yanked")
+
+
+class PageFiles(Sequence[DistFile]):
+    """A page's ``files``, grouped by release in one cheap pass; ``DistFile`` objects are
+    made per release when the verdict rules first look at it.
+
+    Why: a tracker run reads over a million file entries and judges a few percent of them
+    (the latest release, and those with free-threaded wheels). As a sequence it holds every
+    usable file in page order, as ``parse_files`` gives them (made on first use).
+    """
+
+    def __init__(self, entries: Any, page_url: str) -> None:
+        self._entries: list[Any] = entries if isinstance(entries, list) else []
+        self._page_url = page_url
+        self._all: tuple[DistFile, ...] | None = None
+
+    def release_groups(self) -> tuple[dict[str, RawRelease], Callable[[list[Any]], Sequence[DistFile]]]:
+        """Raw entries by the version field of their names, and how to make files of them."""
+        try:
+            groups = group_by_release(self._entries, _FILENAME, _YANKED)
+        except (TypeError, LookupError, AttributeError):  # odd entries: parse_files drops them
+            usable = [e for e in self._entries if isinstance(e, dict) and isinstance(e.get("filename"), str)]
+            groups = group_by_release(usable, _FILENAME, _YANKED)
+        return groups, self._make
+
+    def _make(self, entries: list[Any]) -> tuple[DistFile, ...]:
+        return parse_files(list(entries), self._page_url)
+
+    def _files(self) -> tuple[DistFile, ...]:
+        if self._all is None:
+            self._all = self._make(self._entries)
+        return self._all
+
+    def __len__(self) -> int:
+        return len(self._files())
+
+    @overload
+    def __getitem__(self, index: int) -> DistFile: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[DistFile]: ...
+    def __getitem__(self, index: int | slice) -> DistFile | Sequence[DistFile]:
+        return self._files()[index]
+
+    def __iter__(self) -> Iterator[DistFile]:
+        return iter(self._files())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PageFiles):
+            other = other._files()
+        return isinstance(other, tuple) and self._files() == other
+
+    def __hash__(self) -> int:
+        return hash(self._files())
+
+
 def parse_project_files(
     doc: Mapping[str, Any], *, name: str, index_url: str, page_url: str, last_serial: str | None = None
 ) -> ProjectFiles:
@@ -183,7 +242,7 @@ def parse_project_files(
     page_name = doc.get("name")
     return ProjectFiles(
         name=page_name if isinstance(page_name, str) and page_name else name,
-        files=parse_files(doc.get("files"), page_url),
+        files=PageFiles(doc.get("files"), page_url),
         index_url=index_url,
         versions=tuple(v for v in versions if isinstance(v, str)) if isinstance(versions, list) else (),
         last_serial=_to_int(last_serial),

@@ -8,6 +8,7 @@ conclude per target) go out. JSON output is these objects serialized by ``to_jso
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -79,7 +80,7 @@ class ProjectFiles:
     """Everything an index's simple page says about one project."""
 
     name: str
-    files: tuple[DistFile, ...]
+    files: Sequence[DistFile]  # a tuple, or index.simple.PageFiles (parsed per release on demand)
     index_url: str
     versions: tuple[str, ...] = ()  # PEP 700 list; may include releases with no files
     last_serial: int | None = None

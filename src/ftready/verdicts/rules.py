@@ -6,9 +6,12 @@ Pure functions over index data. Which file pip would install is decided by tag p
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
+from typing import Any, Protocol, TypeVar, cast
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
@@ -23,6 +26,7 @@ from packaging.version import InvalidVersion, Version
 from .model import DistFile, ProjectFiles, Target, Verdict
 from .targets import target_tags
 
+T = TypeVar("T")
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
 
 
@@ -47,14 +51,21 @@ class Choice:
     detail: str = ""
 
 
-def parse_file(f: DistFile) -> ParsedFile | None:
-    """Parse a file name; None for files pip ignores (eggs, .exe, legacy versions)."""
+def parse_file(f: DistFile, version: Version | None = None) -> ParsedFile | None:
+    """Parse a file name; None for files pip ignores (eggs, .exe, legacy versions).
+
+    ``version`` is the release's, when the caller has parsed its version field already.
+    """
     name = f.filename
     try:
         if name.endswith(".whl"):
-            _, version, _, file_tags = parse_wheel_filename(name)
-            return ParsedFile(f, version, file_tags, native=any(t.abi != "none" for t in file_tags),
-                              ft_or_none=tuple(t for t in file_tags if t.abi == "none" or _is_ft_tag(t)))
+            facts = _wheel_facts(name)
+            if facts is None:
+                return None
+            file_tags, native, ft_or_none = facts
+            if version is None:
+                version = Version(name.split("-", 2)[1])
+            return ParsedFile(f, version, file_tags, native=native, ft_or_none=ft_or_none)
         if name.endswith(SDIST_SUFFIXES):
             if name.endswith(".tar.gz") or name.endswith(".zip"):
                 _, version = parse_sdist_filename(name)
@@ -67,6 +78,47 @@ def parse_file(f: DistFile) -> ParsedFile | None:
     return None
 
 
+WheelFacts = tuple[frozenset[Tag], bool, tuple[Tag, ...]]
+
+
+class _WheelMemo(threading.local):
+    """Per thread, so that free-threaded workers never share (and contend for) entries."""
+
+    def __init__(self) -> None:
+        self.facts: dict[str, WheelFacts | None] = {}
+
+
+_WHEELS = _WheelMemo()
+
+
+def _wheel_facts(filename: str) -> WheelFacts | None:
+    """A wheel name's tags (and what they tell), as ``parse_wheel_filename`` reads them;
+    None when packaging rejects the name.
+
+    Memoized by the name less its version field: the name, build and tag parts are
+    validated independently of the version (checked by the caller), and a few thousand tag
+    strings recur across a tracker run's million wheels.
+    """
+    stem = filename[:-4]
+    dashes = stem.count("-")
+    if dashes not in (4, 5):
+        return None
+    head, _, rest = stem.partition("-")
+    key = f"{head}-{rest.partition('-')[2]}"
+    memo = _WHEELS.facts
+    if key in memo:
+        return memo[key]
+    try:
+        _, _, _, tags = parse_wheel_filename(f"{head}-0-{rest.partition('-')[2]}.whl")
+    except InvalidWheelFilename:
+        facts = None
+    else:
+        facts = (tags, any(t.abi != "none" for t in tags),
+                 tuple(t for t in tags if t.abi == "none" or _is_ft_tag(t)))
+    memo[key] = facts
+    return facts
+
+
 def _version(text: str) -> Version | None:
     try:
         return Version(text)
@@ -74,23 +126,72 @@ def _version(text: str) -> Version | None:
         return None
 
 
-def _cheap_fields(filename: str) -> tuple[str | None, bool]:
+def release_fields(filename: str) -> tuple[str | None, bool]:
     """The version field of a wheel or sdist name, and whether it lists a free-threaded ABI.
 
     For grouping only: every file is grouped, but only the files of releases we judge get
     the full ``packaging`` parse (numpy alone has 4,000+ wheels, a 300-package lock
     190,000). The ABI flag only nominates releases worth judging; ``choose`` decides.
     """
-    if filename.endswith(".whl"):
-        parts = filename[:-4].split("-")
-        if len(parts) not in (5, 6):
+    if filename[-4:] == ".whl":
+        parts = filename.split("-")
+        if len(parts) != 5 and len(parts) != 6:
             return None, False
         abis = parts[-2]  # free-threaded ABIs (cp3XXt, abi3t) are the ones ending in "t"
-        return parts[1], abis.endswith("t") or "t." in abis
+        return parts[1], abis[-1:] == "t" or "t." in abis
     for suffix in SDIST_SUFFIXES:
         if filename.endswith(suffix):
             return filename[: -len(suffix)].rpartition("-")[2] or None, False
     return None, False
+
+
+@dataclass
+class RawRelease:
+    """The files of one version field of a page, not parsed yet: ``DistFile`` objects, or
+    whatever the page's ``release_groups`` keeps until ``make`` turns them into files."""
+
+    files: list[Any] = field(default_factory=list)
+    yanked: list[Any] = field(default_factory=list)
+    ft: bool = False  # some wheel names a free-threaded ABI
+
+
+def group_by_release(items: Iterable[T], filename: Callable[[T], str],
+                     yanked: Callable[[T], object]) -> dict[str, RawRelease]:
+    """Items (files, or raw index entries) by the version field of their file names.
+
+    The hottest loop of a tracker run (a million entries): accessors are C-level getters,
+    and consecutive files of one release (an index lists them together) reuse its group.
+    """
+    groups: dict[str, RawRelease] = {}
+    fields = release_fields
+    last = group = None
+    for item in items:
+        text, is_ft = fields(filename(item))
+        if text is None:
+            continue
+        if text != last:
+            group = groups.get(text)
+            if group is None:
+                group = groups[text] = RawRelease()
+            last = text
+        assert group is not None
+        if yanked(item):
+            group.yanked.append(item)
+        else:
+            group.files.append(item)
+            if is_ft:
+                group.ft = True
+    return groups
+
+
+class ReleaseGroups(Protocol):
+    """What a lazily parsed page offers instead of a tuple of files (``index.simple``)."""
+
+    def release_groups(self) -> tuple[dict[str, RawRelease], Callable[[list[Any]], Sequence[DistFile]]]: ...
+
+
+def _as_files(raw: list[Any]) -> Sequence[DistFile]:
+    return raw
 
 
 class FileList(list):  # type: ignore[type-arg]
@@ -135,25 +236,24 @@ class Releases:
 
     def __init__(self, project: ProjectFiles) -> None:
         self.project = project
-        grouped: dict[Version, list[DistFile]] = defaultdict(list)
-        yanked: dict[Version, list[DistFile]] = defaultdict(list)
-        seen: dict[str, Version | None] = {}  # a release's files share one version string
+        if hasattr(project.files, "release_groups"):
+            groups, self._make = cast(ReleaseGroups, project.files).release_groups()
+        else:
+            groups = group_by_release(project.files, attrgetter("filename"), attrgetter("yanked"))
+            self._make = _as_files
+        grouped: dict[Version, list[Any]] = {}
+        yanked: dict[Version, list[Any]] = {}
         ft: set[Version] = set()
-        for f in project.files:
-            text, is_ft = _cheap_fields(f.filename)
-            if text is None:
-                continue
-            if text not in seen:
-                seen[text] = _version(text)
-            version = seen[text]
+        for text, group in groups.items():
+            version = _version(text)
             if version is None:
                 continue
-            if f.yanked:
-                yanked[version].append(f)
-            else:
-                grouped[version].append(f)
-                if is_ft:
+            if group.files:
+                grouped.setdefault(version, []).extend(group.files)
+                if group.ft:
                     ft.add(version)
+            if group.yanked:
+                yanked.setdefault(version, []).extend(group.yanked)
         self._raw = dict(sorted(grouped.items()))
         # PEP 592: yanked files count only for an exact pin of their release.
         self._raw_yanked = {v: fs for v, fs in yanked.items() if v not in self._raw}
@@ -165,7 +265,8 @@ class Releases:
         """The parsed files of one release (empty if unknown); yanked ones only if all are."""
         if version not in self._parsed:
             raw = self._raw.get(version) or self._raw_yanked.get(version) or []
-            self._parsed[version] = FileList(p for p in map(parse_file, raw) if p is not None)
+            parsed = (parse_file(f, version) for f in self._make(raw))
+            self._parsed[version] = FileList(p for p in parsed if p is not None)
         return self._parsed[version]
 
     @cached_property

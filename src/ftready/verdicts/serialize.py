@@ -19,19 +19,33 @@ from .model import SCHEMA_VERSION, Target
 T = TypeVar("T")
 
 
+_SCALARS = (str, int, float, bool, type(None))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def to_data(obj: Any) -> Any:
-    """Turn a model object into plain JSON-able data (targets become their names)."""
-    if isinstance(obj, Target):
-        return obj.name
+    """Turn a model object into plain JSON-able data (targets become their names).
+
+    Runs for every status a run stores (24 targets each), so scalars are answered first
+    and each class's field names are looked up once.
+    """
+    kind = type(obj)
+    if kind in _SCALARS:
+        return obj
+    names = _FIELD_NAMES.get(kind)
+    if names is None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(obj))
+    if names is not None:
+        if kind is Target:
+            return obj.name
+        out = {name: to_data(getattr(obj, name)) for name in names}
+        if kind is model.ClassifierLevel:
+            out["text"] = str(obj)
+        return out
     if isinstance(obj, enum.Enum):
         return obj.value
     if isinstance(obj, datetime):
         return obj.isoformat()
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        out = {f.name: to_data(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-        if isinstance(obj, model.ClassifierLevel):
-            out["text"] = str(obj)
-        return out
     if isinstance(obj, (list, tuple)):
         return [to_data(x) for x in obj]
     if isinstance(obj, dict):

@@ -57,10 +57,14 @@ def build_status(
     *,
     requested: str | None = None,
     version: str | None = None,
+    releases: Releases | None = None,
 ) -> PackageStatus:
-    """Judge the latest release (or the pinned ``version``) on every target."""
+    """Judge the latest release (or the pinned ``version``) on every target.
+
+    ``releases`` is ``Releases(files)`` when the caller has it already (parsed files are
+    kept there)."""
     requested = requested or (f"{files.name}=={version}" if version else files.name)
-    releases = Releases(files)
+    releases = releases or Releases(files)
     if version is not None:
         found = releases.pinned(version)
         if found is None:
