@@ -94,6 +94,22 @@ def test_metadata_is_found_by_its_own_record_without_zipfile(tmp_path: Path, met
     assert metadata_from_wheel({100: data[100:]}, len(data)) == METADATA  # a tail range
 
 
+def test_metadata_before_the_tail_is_asked_for_by_position(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    path = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("demo-1.0.dist-info/METADATA", METADATA)
+        zf.writestr("demo-1.0.dist-info/RECORD", random.Random(1).randbytes(200_000), zipfile.ZIP_STORED)
+    data = path.read_bytes()
+    monkeypatch.setattr(zipfile, "ZipFile", None)
+    chunks = {len(data) - TAIL_BYTES: data[-TAIL_BYTES:]}
+    needed = metadata_from_wheel(chunks, len(data))
+    assert needed == 0  # METADATA's local header starts the file
+    chunks[0] = data[:1000]
+    assert metadata_from_wheel(chunks, len(data)) == METADATA
+
+
 def test_a_damaged_member_is_left_to_zipfile(tmp_path: Path) -> None:
     data = bytearray(make_wheel(tmp_path / "demo-1.0-py3-none-any.whl").read_bytes())
     at = data.rfind(b"PK\x01\x02", 0, data.rfind(b"demo-1.0.dist-info/METADATA"))

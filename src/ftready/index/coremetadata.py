@@ -120,40 +120,67 @@ _LOCAL = struct.Struct("<4s2B4HL2L2H")
 _SUFFIX = b".dist-info/METADATA"
 
 
-def _metadata_by_record(data: bytes, start: int) -> bytes | None:
-    """METADATA read through its own central-directory record, all within one downloaded
-    range (``data`` begins at byte ``start`` of the wheel); None if it is not all there.
+def _contiguous(chunks: dict[int, bytes]) -> list[tuple[int, bytes]]:
+    """Downloaded ranges, with adjacent or overlapping ones joined."""
+    out: list[tuple[int, bytes]] = []
+    for start, data in sorted(chunks.items()):
+        if out and out[-1][0] + len(out[-1][1]) >= start:
+            first, joined = out[-1]
+            out[-1] = (first, joined + data[first + len(joined) - start:])
+        else:
+            out.append((start, data))
+    return out
+
+
+def _metadata_by_record(chunks: dict[int, bytes]) -> bytes | int | None:
+    """METADATA read through its own central-directory record; or the position of the
+    first byte of it still to download; None to leave the wheel to ``zipfile``.
 
     The common case, taken first because ``zipfile`` builds an index of every member
     first: thousands for big wheels, most of the CPU time of a classifier lookup. Anything
     unusual (encryption, zip64, other compression, a bad CRC) is left to ``zipfile``.
     """
-    end = len(data)
-    while (hit := data.rfind(_SUFFIX, 0, end)) >= 0:
-        end = hit
-        record = data.rfind(b"PK\x01\x02", max(0, hit - _CENTRAL.size - 1024), hit)
-        if record < 0 or record + _CENTRAL.size > hit:
-            continue
-        fields = _CENTRAL.unpack_from(data, record)
-        flags, method, crc, size, name_length, offset = (fields[5], fields[6], fields[9], fields[10],
-                                                         fields[12], fields[18])
-        name = data[record + _CENTRAL.size: record + _CENTRAL.size + name_length]
-        if not name.endswith(_SUFFIX) or name.count(b"/") != 1 or len(name) != hit + len(_SUFFIX) - record - _CENTRAL.size:
-            continue  # the suffix inside some other member's name or data
+    ranges = _contiguous(chunks)
+    for start, data in reversed(ranges):  # the zip directory is at the end
+        end = len(data)
+        while (hit := data.rfind(_SUFFIX, 0, end)) >= 0:
+            end = hit
+            record = data.rfind(b"PK\x01\x02", max(0, hit - _CENTRAL.size - 1024), hit)
+            if record < 0 or record + _CENTRAL.size > hit:
+                continue
+            fields = _CENTRAL.unpack_from(data, record)
+            flags, method, crc, size, name_length, offset = (fields[5], fields[6], fields[9], fields[10],
+                                                             fields[12], fields[18])
+            name = data[record + _CENTRAL.size: hit + len(_SUFFIX)]
+            if len(name) != name_length or name.count(b"/") != 1:
+                continue  # the suffix inside some other member's name or data
+            if flags & 1 or method not in (0, 8) or 0xFFFFFFFF in (size, offset):
+                return None
+            return _member(ranges, offset, size, method, crc)
+    return None
+
+
+def _member(ranges: list[tuple[int, bytes]], offset: int, size: int, method: int, crc: int) -> bytes | int | None:
+    """The member whose local header is at ``offset``, or the first byte still needed."""
+    for start, data in ranges:
         local = offset - start
-        if flags & 1 or method not in (0, 8) or 0xFFFFFFFF in (size, offset) or not 0 <= local <= len(data) - _LOCAL.size:
-            return None
+        if not 0 <= local < len(data):
+            continue
+        if local + _LOCAL.size > len(data):
+            return start + len(data)
         header = _LOCAL.unpack_from(data, local)
-        body = local + _LOCAL.size + header[10] + header[11]
-        raw = data[body: body + size]
-        if header[0] != b"PK\x03\x04" or len(raw) != size:
+        if header[0] != b"PK\x03\x04":
             return None
+        body = local + _LOCAL.size + header[10] + header[11]
+        if body + size > len(data):
+            return start + len(data)
+        raw = data[body: body + size]
         try:
             content = zlib.decompress(raw, -15) if method == 8 else raw
         except zlib.error:
             return None
         return content if zlib.crc32(content) == crc else None
-    return None
+    return offset
 
 
 def metadata_from_wheel(chunks: dict[int, bytes], size: int) -> bytes | int | None:
@@ -163,10 +190,9 @@ def metadata_from_wheel(chunks: dict[int, bytes], size: int) -> bytes | int | No
     larger than the tail, or a backend that wrote .dist-info first); or None when the
     file is not a wheel with METADATA.
     """
-    for start, data in chunks.items():
-        found = _metadata_by_record(data, start)
-        if found is not None:
-            return found
+    found = _metadata_by_record(chunks)
+    if found is not None:
+        return found
     try:
         with zipfile.ZipFile(_Sparse(chunks, size)) as zf:
             member = _metadata_member(zf)

@@ -254,10 +254,11 @@ class Releases:
                     ft.add(version)
             if group.yanked:
                 yanked.setdefault(version, []).extend(group.yanked)
-        self._raw = dict(sorted(grouped.items()))
+        self._raw = grouped  # in page order: sorted only when all of them are wanted
         # PEP 592: yanked files count only for an exact pin of their release.
         self._raw_yanked = {v: fs for v, fs in yanked.items() if v not in self._raw}
         self._parsed: dict[Version, FileList] = {}
+        self._choices: dict[tuple[Version, Target], Choice] = {}  # one thread's: any keys will do
         #: Releases with any free-threaded wheel at all: the only ones worth ranking.
         self.ft_candidates: list[Version] = sorted(ft)
 
@@ -269,13 +270,29 @@ class Releases:
             self._parsed[version] = FileList(p for p in parsed if p is not None)
         return self._parsed[version]
 
+    def choose(self, version: Version, target: Target) -> Choice:
+        """``choose`` for one of these releases, once per target: the latest release is
+        judged for the status and again while looking for the newest ft-wheel."""
+        key = (version, target)
+        found = self._choices.get(key)
+        if found is None:
+            found = self._choices[key] = choose(self.files(version), target)
+        return found
+
     @cached_property
     def versions(self) -> list[Version]:
-        return [v for v in self._raw if self.files(v)]
+        return [v for v in self._ordered if self.files(v)]
+
+    @cached_property
+    def _ordered(self) -> list[Version]:
+        return sorted(self._raw)
 
     def latest(self) -> Version | None:
         """The newest stable release, else the newest pre-release (what pip would pick)."""
-        for pool in ([v for v in reversed(self._raw) if not v.is_prerelease], list(reversed(self._raw))):
+        newest = max(self._raw, default=None)  # nearly always the answer: no sort needed
+        if newest is not None and not newest.is_prerelease and self.files(newest):
+            return newest
+        for pool in ([v for v in reversed(self._ordered) if not v.is_prerelease], self._ordered[::-1]):
             for version in pool:
                 if self.files(version):
                     return version
@@ -367,7 +384,7 @@ def ft_history(releases: Releases, target: Target) -> FtHistory:
     candidates = releases.ft_candidates
 
     def hit(version: Version) -> bool:
-        return choose(releases.files(version), target).verdict is Verdict.FT_WHEEL
+        return releases.choose(version, target).verdict is Verdict.FT_WHEEL
 
     stable = pre = None
     for version in candidates:

@@ -79,7 +79,7 @@ def build_status(
         judged, release_files = latest, releases.files(latest)
     per_target = []
     for target in targets:
-        choice = choose(release_files, target)
+        choice = releases.choose(judged, target)
         history = ft_history(releases, target)
         per_target.append(TargetStatus(
             target=target,
