@@ -1,7 +1,7 @@
 """Benchmark `ftready track` and `ftready site` against the fetch-and-parse floor.
 
-Everything runs on this machine: a synthetic index (PEP 691 simple pages plus PyPI-style
-JSON API pages, with ETags so a re-run revalidates with conditional requests) is served
+Everything runs on this machine: a synthetic index (PEP 691 simple pages, the PEP 658
+``.metadata`` files they announce, PyPI-style JSON API pages, with ETags so a re-run revalidates with conditional requests) is served
 from a separate process on 127.0.0.1, with deterministic, realistic-looking projects named
 after the bundled top-packages ranking. In one run it measures
 
@@ -87,7 +87,7 @@ def project_page(name: str) -> dict[str, Any]:
         for filename in stems:
             digest = hashlib.sha256(filename.encode()).hexdigest()
             files.append({
-                "filename": filename, "url": f"https://files.example.invalid/{digest[:2]}/{filename}",
+                "filename": filename, "url": f"../../files/{digest[:2]}/{filename}",  # served below
                 "hashes": {"sha256": digest}, "requires-python": ">=3.9",
                 "size": 10_000 + seed % 5_000_000, "upload-time": f"2025-{1 + r % 12:02d}-01T00:00:00.000000Z",
                 "yanked": False, "core-metadata": {"sha256": digest} if filename.endswith(".whl") else False,
@@ -153,8 +153,21 @@ def _page(doc: dict[str, Any], ctype: str, key: str) -> tuple[str, bytes, str]:
     return f'"{_seed(key):x}"', gzip.compress(json.dumps(doc).encode(), 6), ctype
 
 
+def core_metadata(filename: str) -> bytes:
+    """The PEP 658 ``.metadata`` file of a synthetic wheel: what its JSON API page says."""
+    stem, version = filename.split("-")[:2]
+    info = project_json(stem.replace("_", "-"), version)["info"]
+    lines = ["Metadata-Version: 2.1", f"Name: {info['name']}", f"Version: {version}",
+             f"Summary: {info['summary']}", f"Requires-Python: {info['requires_python']}",
+             *(f"Classifier: {c}" for c in info["classifiers"]),
+             *(f"Project-URL: {label}, {url}" for label, url in info["project_urls"].items())]
+    return ("\n".join(lines) + "\n").encode()
+
+
 def _json_page(path: str) -> tuple[str, bytes, str] | None:
     parts = [p for p in path.split("/") if p]
+    if len(parts) == 3 and parts[0] == "files" and parts[2].endswith(".whl.metadata"):
+        return f'"{_seed(path):x}"', gzip.compress(core_metadata(parts[2]), 6), "text/plain"
     if len(parts) != 4 or parts[0] != "pypi" or parts[3] != "json":
         return None
     page = _page(project_json(parts[1], parts[2]), "application/json", path)

@@ -60,6 +60,22 @@ def test_update_headers_and_remove(tmp_path: Path) -> None:
     storage.remove_entry(entry_id("k"))
     storage.remove_entry(entry_id("k"))  # already gone: no error
     assert storage.get_entries("k") == []
+    assert not list(tmp_path.iterdir())  # the headers file went too
+
+
+def test_revalidation_rewrites_no_body_and_a_new_body_drops_old_headers(tmp_path: Path) -> None:
+    storage = FileStorage(tmp_path)
+    read(storage.create_entry(request(), response([b"body"]), "k"))
+    path = storage.path_for(entry_id("k"))
+    before = path.stat()
+    storage.update_headers(entry_id("k"), Headers({"etag": '"v2"'}))
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    [stored] = storage.get_entries("k")
+    assert stored.response.headers["etag"] == '"v2"'
+    read(storage.create_entry(request(), response([b"new body"]), "k"))  # a 200 with a new body
+    [stored] = storage.get_entries("k")
+    assert stored.response.headers["etag"] == '"v1"' and read(stored) == b"new body"
 
 
 def test_corrupt_files_are_misses(tmp_path: Path) -> None:

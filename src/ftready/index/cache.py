@@ -7,7 +7,9 @@ to a temporary name and renamed into place need no lock at all, readers never se
 entry, and a crashed run leaves at worst a stray temporary file.
 
 File format: ``MAGIC``, a 4-byte big-endian length, that many bytes of JSON metadata
-(request and response headers, status, TTL deadline), then the raw response body.
+(request and response headers, status, TTL deadline, a nonce), then the raw response
+body. Headers refreshed by a 304 are kept in ``<file>.headers`` (JSON: the nonce of the
+body they belong to, and the headers), so revalidation never rewrites a body.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from hishel import BaseStorage, Entry, Headers, Request, Response
 
 logger = logging.getLogger(__name__)
 
-MAGIC = b"FTRC1\n"
+MAGIC = b"FTRC2\n"
 _LEN = struct.Struct(">I")
 
 
@@ -79,42 +81,63 @@ class FileStorage(BaseStorage):
 
     def get_entries(self, key: str) -> list[Entry]:
         id_ = entry_id(key)
-        loaded = self._load(self.path_for(id_))
+        path = self.path_for(id_)
+        loaded = self._load(path)
         if loaded is None:
             return []
         meta, body = loaded
         deadline = meta.get("ttl_deadline")
         if deadline is not None and deadline <= time.time():
             return []
+        headers = self._fresh_headers(path, meta)
         request = Request(method=meta["method"], url=meta["url"], headers=Headers(meta["request_headers"]))
-        response = Response(status_code=meta["status"], headers=Headers(meta["headers"]), stream=iter((body,)))
+        response = Response(status_code=meta["status"], headers=Headers(headers), stream=iter((body,)))
         return [Entry(id=id_, request=request, response=response)]
 
     def update_headers(self, id: uuid.UUID, headers: Headers) -> None:
+        """Headers from a 304 go to a small side file tied to the entry's nonce: a re-run
+        revalidating thousands of pages rewrites none of their bodies."""
         path = self.path_for(id)
-        loaded = self._load(path)
-        if loaded is None:
+        meta = self._load_meta(path)
+        if meta is None:
             return
-        meta, body = loaded
-        meta["headers"] = _headers_dict(headers)
+        overlay = json.dumps({"nonce": meta.get("nonce"), "headers": _headers_dict(headers)},
+                             separators=(",", ":")).encode()
         try:
-            self._write_atomically(path, self._encode_meta(meta), (body,))
+            self._write_atomically(self._headers_path(path), overlay, ())
         except OSError:
             logger.warning("ftready cache: could not update %s", path, exc_info=True)
 
     def remove_entry(self, id: uuid.UUID) -> None:
-        try:
-            self.path_for(id).unlink()
-        except FileNotFoundError:
-            pass
-        except OSError:
-            logger.warning("ftready cache: could not remove %s", self.path_for(id), exc_info=True)
+        path = self.path_for(id)
+        for doomed in (path, self._headers_path(path)):
+            try:
+                doomed.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                logger.warning("ftready cache: could not remove %s", doomed, exc_info=True)
 
     # -- helpers --------------------------------------------------------------------------
 
     @staticmethod
+    def _headers_path(path: Path) -> Path:
+        return path.with_name(path.name + ".headers")
+
+    def _fresh_headers(self, path: Path, meta: dict[str, Any]) -> dict[str, list[str]]:
+        """The stored headers, or those of the last revalidation of this very body."""
+        try:
+            overlay = json.loads(self._headers_path(path).read_bytes())
+        except (OSError, ValueError):
+            return cast(dict[str, list[str]], meta["headers"])
+        if isinstance(overlay, dict) and overlay.get("nonce") == meta.get("nonce") and meta.get("nonce"):
+            return cast(dict[str, list[str]], overlay["headers"])
+        return cast(dict[str, list[str]], meta["headers"])  # left over from an older body
+
+    @staticmethod
     def _meta(request: Request, response: Response, ttl_deadline: float | None) -> dict[str, Any]:
         return {
+            "nonce": uuid.uuid4().hex,  # ties header updates (``update_headers``) to this body
             "method": request.method,
             "url": request.url,
             "request_headers": _headers_dict(request.headers),
@@ -127,6 +150,20 @@ class FileStorage(BaseStorage):
     def _encode_meta(meta: dict[str, Any]) -> bytes:
         encoded = json.dumps(meta, separators=(",", ":")).encode()
         return MAGIC + _LEN.pack(len(encoded)) + encoded
+
+    @staticmethod
+    def _load_meta(path: Path) -> dict[str, Any] | None:
+        """An entry's metadata without reading its body."""
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(len(MAGIC) + _LEN.size)
+                if len(head) < len(MAGIC) + _LEN.size or not head.startswith(MAGIC):
+                    return None
+                (size,) = _LEN.unpack_from(head, len(MAGIC))
+                meta = json.loads(fh.read(size))
+        except (OSError, ValueError):
+            return None
+        return meta if isinstance(meta, dict) else None
 
     @staticmethod
     def _load(path: Path) -> tuple[dict[str, Any], bytes] | None:

@@ -16,7 +16,7 @@ from ftready.index.cache import FileStorage
 from ftready.index.config import IndexConfig
 
 USER_AGENT = f"ftready/{__version__}"
-CACHE_FORMAT = "http-v1"  # bump when cache.FileStorage's file format changes
+CACHE_FORMAT = "http-v2"  # bump when cache.FileStorage's file format changes
 
 
 class ExclusivePoolTransport(httpx.BaseTransport):

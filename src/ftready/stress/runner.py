@@ -1,8 +1,9 @@
 """Run one piece of work in N threads × M iterations, started together, with a deadline.
 
-Everything any thread raises is recorded (nothing is lost to ``threading.excepthook``);
-threads still running at the deadline are abandoned as daemon threads after their
-stacks are captured, so one deadlock cannot stop the session.
+The threads are the session's pooled workers (:mod:`.pool`), not new ones. Everything
+any thread raises is recorded (nothing is lost to ``threading.excepthook``); threads
+still running at the deadline are abandoned (retired from the pool) after their stacks
+are captured, so one deadlock cannot stop the session.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from .barrier import BarrierAborted, SpinBarrier
 from .context import set_current
+from .pool import POOL
 from .stacks import dump_threads
 
 #: ``work(thread_index, iteration_index, start)``; ``start()`` is the point where all
@@ -66,17 +69,17 @@ def run_in_threads(
     lock = threading.Lock()
     stop = threading.Event()
 
+    finished = [False] * threads
     remaining = [threads]
-    all_done = threading.Event()  # one timed wait instead of a timed join per thread
+    all_done = threading.Event()  # one timed wait for the whole run
 
-    def body(thread_index: int) -> None:
-        try:
-            iterate(thread_index)
-        finally:
-            with lock:
-                remaining[0] -= 1
-                if not remaining[0]:
-                    all_done.set()
+    def done(thread_index: int) -> None:
+        """Called by the pool once the worker of ``thread_index`` is idle again."""
+        with lock:
+            finished[thread_index] = True
+            remaining[0] -= 1
+            if not remaining[0]:
+                all_done.set()
 
     def iterate(thread_index: int) -> None:
         for iteration_index in range(iterations):
@@ -108,35 +111,30 @@ def run_in_threads(
             with lock:
                 run.completed += 1
 
-    workers = [
-        threading.Thread(target=body, args=(index,), name=f"{name}-{index}", daemon=True)
-        for index in range(threads)
-    ]
+    workers = POOL.acquire(threads)
     began = time.perf_counter()
     deadline = None if not timeout else began + timeout
     try:
-        for worker in workers:
-            worker.start()
-        if all_done.wait(None if deadline is None else max(0.0, deadline - time.perf_counter())):
-            for worker in workers:
-                worker.join()
+        for index, worker in enumerate(workers):
+            worker.submit(partial(iterate, index), partial(done, index), f"{name}-{index}")
+        all_done.wait(None if deadline is None else max(0.0, deadline - time.perf_counter()))
     except BaseException:
         stop.set()
         barrier.abort()
         raise
     finally:
         run.duration = time.perf_counter() - began
-    alive = [worker for worker in workers if worker.is_alive()]
-    if alive:
+    if not all_done.is_set():
         stop.set()
         barrier.abort()
-        grace = time.perf_counter() + _ABORT_GRACE
-        for worker in alive:
-            worker.join(max(0.0, grace - time.perf_counter()))
-        stuck = [worker for worker in alive if worker.is_alive()]
+        all_done.wait(_ABORT_GRACE)
+        with lock:
+            stuck = [index for index, ended in enumerate(finished) if not ended]
         if stuck:
-            run.stacks = dump_threads(stuck)
-            run.hung_threads = [workers.index(worker) for worker in stuck]
+            for index in stuck:
+                POOL.retire(workers[index])
+            run.stacks = dump_threads([workers[index].thread for index in stuck])
+            run.hung_threads = stuck
     with lock:  # abandoned threads may still append later: freeze what we report
         run.raised = list(run.raised)
     return run
