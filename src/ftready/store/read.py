@@ -84,10 +84,12 @@ def snapshot(store: Store, run_id: int) -> list[SnapshotRow]:
 
 
 def status_data(store: Store, names: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
-    """Latest serialized statuses (``serialize.to_data`` shape) by package name."""
-    rows = store.conn.execute("SELECT name, status FROM packages WHERE status IS NOT NULL")
+    """Latest serialized statuses (``serialize.to_data`` shape) by package name; their
+    ``checked_at`` is the column's (a status is stored once, and re-checked many times)."""
+    rows = store.conn.execute("SELECT name, status, checked_at FROM packages WHERE status IS NOT NULL")
     wanted = None if names is None else set(names)
-    return {name: json.loads(text) for name, text in rows if wanted is None or name in wanted}
+    return {name: {**json.loads(text), "checked_at": checked}
+            for name, text, checked in rows if wanted is None or name in wanted}
 
 
 def load_status(data: dict[str, Any]) -> PackageStatus:

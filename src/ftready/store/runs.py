@@ -112,10 +112,15 @@ def pending(store: Store, run: Run) -> list[str]:
         " WHERE r.run_id = ? AND r.verdicts IS NULL ORDER BY r.rank", (run.id,))]
 
 
-def status_digest(data: dict[str, object]) -> str:
-    """A hash of a serialized status that ignores when it was fetched."""
-    stable = {k: v for k, v in data.items() if k != "checked_at"}
-    return hashlib.blake2b(json.dumps(stable, sort_keys=True).encode(), digest_size=16).hexdigest()
+def stable_text(data: dict[str, object]) -> str:
+    """A serialized status as stored: canonical JSON without when it was fetched (that is
+    the ``checked_at`` column), so equal statuses have equal text."""
+    return json.dumps({k: v for k, v in data.items() if k != "checked_at"}, sort_keys=True)
+
+
+def status_digest(text: str) -> str:
+    """The hash of a ``stable_text``: a status changed exactly when this did."""
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 class SnapshotWriter:
@@ -172,7 +177,8 @@ class SnapshotWriter:
         if pid is None:  # not part of this run's ranking: nothing to record it against
             return
         data = to_data(status)
-        digest = status_digest(data)
+        text = stable_text(data)
+        digest = status_digest(text)
         checked = data.get("checked_at") or now
         if self._digests.get(name) == digest:
             conn.execute("UPDATE packages SET checked_at = ?, last_serial = ?, basis = ? WHERE id = ?",
@@ -180,7 +186,7 @@ class SnapshotWriter:
         else:
             conn.execute("UPDATE packages SET status = ?, digest = ?, checked_at = ?, changed_at = ?,"
                          " last_serial = ?, basis = ? WHERE id = ?",
-                         (json.dumps(data, separators=(",", ":")), digest, checked, now, serial,
+                         (text, digest, checked, now, serial,
                           self.basis, pid))
             self._digests[name] = digest
             self.changed += 1
