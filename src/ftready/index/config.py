@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
+from ftready.fsutil import default_cache_dir
 
 PYPI_SIMPLE = "https://pypi.org/simple/"
 PYPI_JSON = "https://pypi.org/pypi/"
-
-
-def default_cache_dir() -> Path:
-    return Path(os.environ.get("FTREADY_CACHE_DIR") or platformdirs.user_cache_dir("ftready"))
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,55 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import tomli
+
 from ..errors import BadInput
-from ..fsutil import loads_toml, read_text
+from ..fsutil import atomic_write_bytes, default_cache_dir, loads_toml, read_text
 
 __all__ = ["read_text", "load_toml", "line_of", "shape_errors"]
+
+
+#: Files at least this big (lock files) are parsed once per content: a 300-package uv.lock
+#: takes 0.4 s to parse on a free-threaded 3.13 (where tomli is pure Python), 0.02 s to
+#: load back as JSON.
+MEMO_MIN_BYTES = 256 * 1024
 
 
 def load_toml(path: Path) -> tuple[dict[str, Any], str]:
     """Parse a TOML file; returns the data and the text (for locating lines later)."""
     text = read_text(path)
-    return loads_toml(text, str(path)), text
+    if len(text) < MEMO_MIN_BYTES:
+        return loads_toml(text, str(path)), text
+    return _memo_loads(text, str(path)), text
+
+
+def _memo_loads(text: str, where: str) -> dict[str, Any]:
+    """``loads_toml``, kept as JSON under the user cache by the text's SHA-256.
+
+    Only documents JSON can hold exactly are kept (TOML dates and times are not); a memo
+    that cannot be read or written is only slower. Bad TOML is never kept, so it fails
+    the same way every time."""
+    key = hashlib.sha256(f"{tomli.__version__}\0{text}".encode()).hexdigest()
+    memo = default_cache_dir() / "toml" / f"{key}.json"
+    try:
+        data = json.loads(memo.read_bytes())
+        if isinstance(data, dict):
+            return data
+    except (OSError, ValueError):
+        pass
+    data = loads_toml(text, where)
+    try:
+        atomic_write_bytes(memo, json.dumps(data, allow_nan=False).encode())
+    except (OSError, TypeError, ValueError):
+        pass  # not JSON-shaped (a TOML datetime), or no cache to write to
+    return data
 
 
 def line_of(text: str, needle: str, default: int | None = None) -> int | None:

@@ -1,0 +1,66 @@
+"""Big TOML files (lock files) are parsed once per content; errors still point at lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ftready.errors import BadInput
+from ftready.inputs import tomlfile
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
+    monkeypatch.setenv("FTREADY_CACHE_DIR", str(tmp_path / "cache"))
+    seen: list[str] = []
+    real = tomlfile.loads_toml
+
+    def counting(text: str, where: str):
+        seen.append(where)
+        return real(text, where)
+
+    monkeypatch.setattr(tomlfile, "loads_toml", counting)
+    return seen
+
+
+def big_lock(path: Path, extra: str = "") -> Path:
+    packages = "".join(f'[[package]]\nname = "p{i}"\nversion = "1.{i}"\nsdist = {{ url = "https://x/p{i}.tar.gz" }}\n\n'
+                       for i in range(6000))
+    path.write_text(f"version = 1\n{extra}\n{packages}")
+    assert path.stat().st_size >= tomlfile.MEMO_MIN_BYTES
+    return path
+
+
+def test_a_big_file_is_parsed_once_per_content(parses: list[str], tmp_path: Path) -> None:
+    lock = big_lock(tmp_path / "uv.lock")
+    first, text = tomlfile.load_toml(lock)
+    again, text_again = tomlfile.load_toml(lock)
+    assert parses == [str(lock)] and first == again and text == text_again
+    assert again["package"][5999] == {"name": "p5999", "version": "1.5999", "sdist": {"url": "https://x/p5999.tar.gz"}}
+    lock.write_text(lock.read_text().replace('"1.5999"', '"2.0"'))
+    assert tomlfile.load_toml(lock)[0]["package"][5999]["version"] == "2.0"
+    assert len(parses) == 2
+
+
+def test_what_json_cannot_hold_is_parsed_every_time(parses: list[str], tmp_path: Path) -> None:
+    lock = big_lock(tmp_path / "uv.lock", extra="created = 2026-12-01T10:00:00Z")
+    assert tomlfile.load_toml(lock)[0]["created"].year == 2026
+    assert tomlfile.load_toml(lock)[0]["created"].year == 2026
+    assert len(parses) == 2
+
+
+def test_a_bad_big_file_fails_the_same_way_every_time(parses: list[str], tmp_path: Path) -> None:
+    lock = big_lock(tmp_path / "uv.lock", extra="broken = [")
+    for _ in range(2):
+        with pytest.raises(BadInput) as err:
+            tomlfile.load_toml(lock)
+        assert err.value.path == str(lock) and err.value.line in (2, 3)
+
+
+def test_small_files_are_not_kept(parses: list[str], tmp_path: Path) -> None:
+    small = tmp_path / "pyproject.toml"
+    small.write_text('[project]\nname = "x"\n')
+    tomlfile.load_toml(small)
+    tomlfile.load_toml(small)
+    assert len(parses) == 2 and not (tmp_path / "cache").exists()
