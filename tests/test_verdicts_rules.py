@@ -186,3 +186,20 @@ def test_is_pure() -> None:
     assert is_pure(rel.files(rel.latest())) is False
     rel = Releases(files("a-1.0.tar.gz"))
     assert is_pure(rel.files(rel.latest())) is None
+
+
+def test_name_part_memos_stay_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ftready.verdicts import rules
+
+    monkeypatch.setattr(rules._Memo, "LIMIT", 2)
+    monkeypatch.setattr(rules, "_MEMO", rules._Memo())
+    names = [f"p{i}-1.{i}-cp313-cp313t-manylinux_2_17_x86_64.whl" for i in range(5)] + [
+        "bad__name-1.0-py3-none-any.whl", "x-1.0-notabuild-py3-none-any.whl"]
+    for _ in range(2):
+        parsed = [parse_file(DistFile(n, "u")) for n in names]
+        assert [p is not None for p in parsed] == [True] * 5 + [False, False]
+        assert all(p.native and p.ft_or_none for p in parsed[:5])
+        assert [str(p.version) for p in parsed[:5]] == [f"1.{i}" for i in range(5)]
+        assert [str(rules._version(f"1.{i}")) for i in range(5)] == [f"1.{i}" for i in range(5)]
+    memo = rules._MEMO
+    assert max(len(memo.tags), len(memo.names), len(memo.versions)) <= 2
