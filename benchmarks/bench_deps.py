@@ -132,6 +132,7 @@ def main() -> int:
           f"{' free-threaded' if not getattr(sys, '_is_gil_enabled', lambda: True)() else ''}")
     with tempfile.TemporaryDirectory(prefix="ftready-bench-cache-") as tmp:
         cache = Path(tmp)
+        os.environ["FTREADY_CACHE_DIR"] = tmp  # every cache cold: HTTP, verdicts, parsed lock
         cold, report, cold_stats = run_ours(cache, (target,))
         warm, report, warm_stats = run_ours(cache, (target,))
         offline, _, offline_stats = run_ours(cache, (target,), offline=True)
