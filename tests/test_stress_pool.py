@@ -115,12 +115,16 @@ def test_a_job_that_raises_leaves_the_worker_usable() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "register_at_fork"), reason="POSIX fork hooks")
-def test_idle_workers_are_stopped_before_a_fork() -> None:
+def test_idle_workers_are_stopped_before_a_fork_and_the_child_has_its_own() -> None:
     run_threaded(lambda: None, threads=3, iterations=1)
     assert any(thread.name == "ftready-idle" for thread in threading.enumerate())
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
-        os._exit(0)
-    os.waitpid(pid, 0)
+        ok = False
+        try:
+            ok = run_threaded(lambda: None, threads=2, iterations=2, timeout=10, check=False).ok
+        finally:
+            os._exit(0 if ok else 1)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
     assert not any(thread.name == "ftready-idle" for thread in threading.enumerate())
     assert run_threaded(lambda: None, threads=3, iterations=1).ok  # the pool grows again

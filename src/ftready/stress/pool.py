@@ -11,7 +11,8 @@ Each job still starts the way a new ``threading.Thread`` would: in an empty
 threads inherit it (``sys.flags.thread_inherit_context``). A worker that never
 finishes its job (a hang) is retired: it is never handed out again and exits if its job
 ever returns. Idle workers are stopped before ``os.fork()`` so that a process that was
-single-threaded before ftready stays so when it forks.
+single-threaded before ftready stays so when it forks; a forked child starts with an
+empty pool.
 """
 
 from __future__ import annotations
@@ -89,6 +90,11 @@ class WorkerPool:
         for worker in idle:
             worker.thread.join()
 
+    def forget_all(self) -> None:
+        """In a forked child: the workers are the parent's threads, which do not exist here."""
+        self._lock = threading.Lock()
+        self._idle = []
+
     def _take_back(self, worker: Worker) -> bool:
         with self._lock:
             if worker.retired:
@@ -106,4 +112,4 @@ def _inherit_context() -> bool:
 POOL = WorkerPool()
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=POOL.stop_idle)
+    os.register_at_fork(before=POOL.stop_idle, after_in_child=POOL.forget_all)
