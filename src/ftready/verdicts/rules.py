@@ -83,8 +83,10 @@ WheelFacts = tuple[frozenset[Tag], bool, tuple[Tag, ...]]
 
 
 class _Memo(threading.local):
-    """Parsed name parts, per thread so that free-threaded workers never share (and contend
-    for) entries; each table is emptied when full, so a long run's memory stays flat."""
+    """Parsed name parts and requires-python answers, per thread: on a free-threaded build
+    lookups in a table shared by all workers contend, even with ``str`` keys (measured 20x
+    slower on two threads than on one; see ``perthread``). Each table is emptied when
+    full, so a long run's memory stays flat."""
 
     LIMIT = 20_000
 
@@ -92,6 +94,7 @@ class _Memo(threading.local):
         self.tags: dict[str, WheelFacts | None] = {}  # build + tag fields of a wheel name
         self.names: dict[str, bool] = {}  # project-name field of a wheel name: valid?
         self.versions: dict[str, Version | None] = {}
+        self.specs: dict[str, bool] = {}  # "3.14|>=3.9": does the spec admit 3.14?
 
     def put(self, table: dict[str, V], key: str, value: V) -> V:
         if len(table) >= self.LIMIT:
@@ -336,25 +339,20 @@ class Releases:
 
 
 
-# Memo of requires-python checks: a project repeats one spec on thousands of files. Keyed
-# by str with bool values on purpose: on a free-threaded build, lookups of str keys in a
-# shared dict touch no reference counts, while tuple keys (or lru_cache) make every thread
-# contend for the same objects; measured 60x slower on 8 threads.
-_SPEC_MEMO: dict[str, bool] = {}
-
-
 def _python_allowed(spec: str | None, python: str) -> bool:
-    """Whether ``requires-python`` admits Python ``python`` (``"3.14"``)."""
+    """Whether ``requires-python`` admits Python ``python`` (``"3.14"``); memoized per
+    thread, since a project repeats one spec on thousands of files."""
     if not spec:
         return True
     key = f"{python}|{spec}"
-    allowed = _SPEC_MEMO.get(key)
+    memo = _MEMO
+    allowed = memo.specs.get(key)
     if allowed is None:
         try:
             allowed = SpecifierSet(spec).contains(f"{python}.0", prereleases=True)
         except InvalidSpecifier:
             allowed = True  # pip ignores an unparseable requires-python the same way
-        _SPEC_MEMO[key] = allowed
+        memo.put(memo.specs, key, allowed)
     return allowed
 
 

@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 
 from . import model
 from .model import SCHEMA_VERSION, Target
+from .perthread import PerThreadDict
 
 T = TypeVar("T")
 
 
 _SCALARS = (str, int, float, bool, type(None))
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELD_NAMES: PerThreadDict[type, tuple[str, ...] | None] = PerThreadDict()
 
 
 def to_data(obj: Any) -> Any:
@@ -32,9 +33,7 @@ def to_data(obj: Any) -> Any:
     kind = type(obj)
     if kind in _SCALARS:
         return obj
-    names = _FIELD_NAMES.get(kind)
-    if names is None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(obj))
+    names = _field_names(kind)
     if names is not None:
         if kind is Target:
             return obj.name
@@ -53,6 +52,16 @@ def to_data(obj: Any) -> Any:
     return obj
 
 
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names (None for other types), looked up once per thread."""
+    memo = _FIELD_NAMES.table
+    if kind in memo:
+        return memo[kind]
+    names = tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
+    memo[kind] = names
+    return names
+
+
 def document(kind: str, items: list[Any], **extra: Any) -> dict[str, Any]:
     """Wrap results in the top-level envelope every JSON output shares."""
     from .. import __version__
@@ -66,14 +75,15 @@ def from_data(cls: type[T], data: Any) -> T:
     return typing.cast(T, _convert(cls, data))
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+_HINTS: PerThreadDict[type, dict[str, Any]] = PerThreadDict()
 
 
 def _hints(cls: type) -> dict[str, Any]:
-    """Resolved field types, once per class: get_type_hints costs ~2 ms a status."""
-    hints = _HINTS.get(cls)
+    """Resolved field types, once per class (and thread): get_type_hints costs ~2 ms a status."""
+    memo = _HINTS.table
+    hints = memo.get(cls)
     if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls, vars(model))
+        hints = memo[cls] = typing.get_type_hints(cls, vars(model))
     return hints
 
 
@@ -99,7 +109,6 @@ def _convert(tp: Any, data: Any) -> Any:
         return datetime.fromisoformat(data)
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = _hints(tp)
-        kwargs = {f.name: _convert(hints[f.name], data[f.name])
-                  for f in dataclasses.fields(tp) if f.name in data}
+        kwargs = {name: _convert(hints[name], data[name]) for name in _field_names(tp) or () if name in data}
         return tp(**kwargs)
     return data

@@ -12,6 +12,7 @@ from packaging import tags
 
 from ..errors import BadInput
 from .model import Target
+from .perthread import PerThreadDict
 
 PYTHONS: tuple[tuple[int, int], ...] = ((3, 13), (3, 14), (3, 15))
 
@@ -95,14 +96,15 @@ def platform_tags(platform: str) -> list[str]:
     raise ValueError(f"unknown platform family {platform!r}")
 
 
-_TAGS_MEMO: dict[Target, dict[tags.Tag, int]] = {}  # plain dict: no lock on free-threaded reads
+_TAGS_MEMO: PerThreadDict[str, dict[tags.Tag, int]] = PerThreadDict()  # read by every choose()
 
 
 def target_tags(target: Target) -> dict[tags.Tag, int]:
     """The target's supported tags mapped to their priority (0 = most preferred)."""
-    cached = _TAGS_MEMO.get(target)
+    memo = _TAGS_MEMO.table
+    cached = memo.get(target.name)
     if cached is None:
-        cached = _TAGS_MEMO[target] = _rank_tags(target)
+        cached = memo[target.name] = _rank_tags(target)
     return cached
 
 
