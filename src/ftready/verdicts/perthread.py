@@ -1,23 +1,61 @@
-"""Memo tables that every worker thread reads in hot paths: one copy per thread.
+"""Memo tables that every worker thread reads in hot paths.
 
-Why: on a free-threaded build a lookup in a dict shared by all workers contends: a key
-that is not a ``str`` (a ``Tag``, a ``Target``, a type) takes the dict's lock (a quarter of
-the CPU time of a top-1,000 status run on 3.13t was spent spinning in ``sched_yield``), and
-even ``str``-keyed lookups ran 20x slower on two threads than on one. A copy per thread
-costs a little memory and never waits.
+On a free-threaded build a lookup in a dict shared by all workers contends: a key that is
+not a ``str`` (a ``Tag``, a ``Target``, a type) takes the dict's lock (a quarter of the CPU
+time of a top-1,000 status run on 3.13t was spent spinning in ``sched_yield``), and even
+``str``-keyed lookups ran 20x slower on two threads than on one. There each thread gets its
+own copy. With the GIL, threads never run at once, and one shared table is filled once
+instead of once per thread (per-thread tables made 16 threads 1.7x slower on 3.11).
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
 
+#: Whether worker threads run Python code in parallel (decided once, at import).
+FREE_THREADED = not getattr(sys, "_is_gil_enabled", lambda: True)()
 
-class PerThreadDict(threading.local, Generic[K, V]):
-    """``.table`` is this thread's own dict."""
+
+class Tables:
+    """Named memo tables; ``put`` empties a table when it is full (a long run's memory
+    stays flat)."""
+
+    LIMIT = 20_000
+
+    def put(self, table: dict[K, V], key: K, value: V) -> V:
+        if len(table) >= self.LIMIT:
+            table.clear()
+        table[key] = value
+        return value
+
+
+def per_thread(cls: type[Tables]) -> Tables:
+    """One instance of ``cls`` per thread on a free-threaded build, else one for all."""
+    if FREE_THREADED:
+        local_cls = type(f"Local{cls.__name__}", (cls, threading.local), {})
+        return local_cls()
+    return cls()
+
+
+class PerThreadDict(Generic[K, V]):
+    """``.table``: this thread's own dict on a free-threaded build, else a shared one."""
 
     def __init__(self) -> None:
-        self.table: dict[K, V] = {}
+        self._local = threading.local() if FREE_THREADED else None
+        self.shared: dict[K, V] = {}  # the table when there is the GIL
+
+    @property
+    def table(self) -> dict[K, V]:
+        local = self._local
+        if local is None:
+            return self.shared
+        try:
+            return local.table  # type: ignore[no-any-return]
+        except AttributeError:
+            local.table = {}
+            return local.table  # type: ignore[no-any-return]

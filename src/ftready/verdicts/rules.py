@@ -6,7 +6,6 @@ Pure functions over index data. Which file pip would install is decided by tag p
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,10 +23,10 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from .model import DistFile, ProjectFiles, Target, Verdict
+from .perthread import Tables, per_thread
 from .targets import target_tags
 
 T = TypeVar("T")
-V = TypeVar("V")
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
 
 
@@ -82,13 +81,9 @@ def parse_file(f: DistFile, version: Version | None = None) -> ParsedFile | None
 WheelFacts = tuple[frozenset[Tag], bool, tuple[Tag, ...]]
 
 
-class _Memo(threading.local):
-    """Parsed name parts and requires-python answers, per thread: on a free-threaded build
-    lookups in a table shared by all workers contend, even with ``str`` keys (measured 20x
-    slower on two threads than on one; see ``perthread``). Each table is emptied when
-    full, so a long run's memory stays flat."""
-
-    LIMIT = 20_000
+class _Memo(Tables):
+    """Parsed name parts and requires-python answers (per thread on a free-threaded
+    build: see ``perthread``)."""
 
     def __init__(self) -> None:
         self.tags: dict[str, WheelFacts | None] = {}  # build + tag fields of a wheel name
@@ -96,14 +91,8 @@ class _Memo(threading.local):
         self.versions: dict[str, Version | None] = {}
         self.specs: dict[str, bool] = {}  # "3.14|>=3.9": does the spec admit 3.14?
 
-    def put(self, table: dict[str, V], key: str, value: V) -> V:
-        if len(table) >= self.LIMIT:
-            table.clear()
-        table[key] = value
-        return value
 
-
-_MEMO = _Memo()
+_MEMO = cast(_Memo, per_thread(_Memo))
 
 
 def _wheel_facts(filename: str) -> WheelFacts | None:

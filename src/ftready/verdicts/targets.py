@@ -7,6 +7,7 @@ interpreter; the position of a wheel's best tag is how pip chooses between wheel
 from __future__ import annotations
 
 import re
+import threading
 
 from packaging import tags
 
@@ -97,14 +98,21 @@ def platform_tags(platform: str) -> list[str]:
 
 
 _TAGS_MEMO: PerThreadDict[str, dict[tags.Tag, int]] = PerThreadDict()  # read by every choose()
+_RANKED: dict[str, dict[tags.Tag, int]] = {}  # built once; threads copy from here
+_RANKING = threading.Lock()
 
 
 def target_tags(target: Target) -> dict[tags.Tag, int]:
     """The target's supported tags mapped to their priority (0 = most preferred)."""
     memo = _TAGS_MEMO.table
-    cached = memo.get(target.name)
+    name = target.name
+    cached = memo.get(name)
     if cached is None:
-        cached = memo[target.name] = _rank_tags(target)
+        with _RANKING:  # building one takes milliseconds: once per process, then copied
+            ranked = _RANKED.get(name)
+            if ranked is None:
+                ranked = _RANKED[name] = _rank_tags(target)
+        cached = memo[name] = ranked if memo is _TAGS_MEMO.shared else dict(ranked)
     return cached
 
 
