@@ -162,6 +162,10 @@ def _report_crash(item: pytest.Item, code: int, stderr: str, silent: bool, idle:
         output += ("\n(the dump was cut short before any whole frame: another thread crashed while "
                    "faulthandler wrote, which happens when several threads crash at the same moment; "
                    "run again for the stacks)")
+    elif not silent and f" in {item.name.partition('[')[0]}" not in output:
+        output += (f"\n(the dump shows no frame of {item.name}: it was cut short while faulthandler "
+                   "wrote the other threads' stacks, which happens when several threads crash at the "
+                   "same moment; run again for the stacks)")
     longrepr = f"crashed: {what}\n\n--- worker output (faulthandler: stacks of all threads) ---\n{output}"
     details["crash"]["output"] = stderr[-20000:]
     for when in ("call", "teardown"):
