@@ -1,7 +1,7 @@
 """Benchmark `ftready track` and `ftready site` against the fetch-and-parse floor.
 
-Everything runs on this machine: a synthetic index (PEP 691 simple pages, the PEP 658
-``.metadata`` files they announce, PyPI-style JSON API pages, with ETags so a re-run revalidates with conditional requests) is served
+Everything runs on this machine: a synthetic index (PEP 691 simple pages and a root page
+listing every project's serial, as PyPI's do, the PEP 658 ``.metadata`` files they announce, PyPI-style JSON API pages, with ETags so a re-run revalidates with conditional requests) is served
 from a separate process on 127.0.0.1, with deterministic, realistic-looking projects named
 after the bundled top-packages ranking. In one run it measures
 
@@ -176,9 +176,16 @@ def _json_page(path: str) -> tuple[str, bytes, str] | None:
 
 
 def serve(names_file: str) -> None:
-    """Prepare the simple pages of the names in ``names_file``, print the port, serve."""
+    """Prepare the simple pages of the names in ``names_file`` and the root page listing
+    them with their serials (as PyPI's does), print the port, serve."""
+    projects = []
     for name in Path(names_file).read_text().split():
-        _Handler.pages[f"/simple/{name}/"] = _page(project_page(name), SIMPLE, name)
+        page = project_page(name)
+        _Handler.pages[f"/simple/{name}/"] = _page(page, SIMPLE, name)
+        projects.append({"name": name, "_last-serial": page["meta"]["_last-serial"]})
+    root = {"meta": {"api-version": "1.4", "_last-serial": max(p["_last-serial"] for p in projects)},
+            "projects": projects}
+    _Handler.pages["/simple/"] = _page(root, SIMPLE, "/simple/")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)

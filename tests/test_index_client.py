@@ -159,3 +159,13 @@ def test_no_cache_means_no_files(test_index, index_config) -> None:
         client.project_files("six")
     assert len(test_index.requests("/simple/six/")) == 2
     assert not index_config.cache_dir.exists()
+
+
+def test_root_page_serials_or_none() -> None:
+    from ftready.index.client import _root_page
+
+    assert _root_page(b"<!DOCTYPE html><html><body><a href='x/'>x</a></body></html>") == {}
+    assert _root_page(b'{"meta": {"api-version": "1.0"}, "projects": [{"name": "X"}]}') == {}
+    assert _root_page(b'{"meta": {}, "projects": [{"name": "Foo.Bar", "_last-serial": 7},'
+                      b' {"name": "odd", "_last-serial": "8"}, 3]}') == {"foo-bar": 7}
+    assert _root_page(b'{"projects": [{"name": "x", "_last-') is None  # cut short: retried

@@ -8,6 +8,7 @@ middle of a run), and the synthetic one of tests/resolve_index.py, extended here
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -22,6 +23,7 @@ import pytest
 from resolve_index import FT313, FT314, GIL, FakeIndex, Release
 
 from ftready.cli import main
+from ftready.commands import track as track_module
 from ftready.commands.track import track
 from ftready.index.client import IndexClient
 from ftready.index.config import IndexConfig
@@ -58,6 +60,7 @@ class TunedIndex(FakeIndex):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.serials: dict[str, int] = {}
+        self.root = False  # serve the root page with serials
 
     def _handler(self):
         base = super()._handler()
@@ -68,6 +71,14 @@ class TunedIndex(FakeIndex):
                 name = self.path.rstrip("/").rsplit("/", 1)[-1]
                 self.send_header("X-PyPI-Last-Serial", str(index.serials.get(name, 1)))
                 super().end_headers()
+
+            def do_GET(self) -> None:
+                if self.path != "/simple/" or not index.root:
+                    return super().do_GET()
+                index.requests.append(self.path)  # the root page lists every serial, as PyPI's does
+                doc = {"meta": {"api-version": "1.1"}, "projects": [
+                    {"name": name, "_last-serial": index.serials.get(name, 1)} for name in index.pages]}
+                self._send(200, json.dumps(doc).encode(), "application/vnd.pypi.simple.v1+json")
 
         return Tuned
 
@@ -165,6 +176,34 @@ def test_unchanged_projects_keep_their_status(names_file: Path, tmp_path: Path):
             assert codes_by_name(store, run.id) == {name: expected(name) for name in world()}
         other = track(client, store, ranking, TARGETS[:2], day="2026-11-03")
         assert other.reused == 0  # other targets: stored statuses do not apply
+
+
+def test_with_many_packages_unchanged_serials_need_no_page_request(names_file: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(track_module, "ROOT_SERIALS_FROM", 10)
+    ranking = load_ranking(names_file)
+    with TunedIndex(world()).serve() as index, Store.open(tmp_path / "t.sqlite3") as store, \
+            client_for(index, tmp_path) as client:
+        track(client, store, ranking, TARGETS, day="2026-11-01")
+        index.root = True
+        index.requests.clear()
+        warm = track(client, store, ranking, TARGETS, day="2026-11-02")
+        assert (warm.checked, warm.reused, warm.changed) == (N, N, 0)
+        assert index.requests == ["/simple/"]  # one request for all of them
+        index.serials["gillib-001"] = 2  # a new upload: its serial and page change
+        index.pages["gillib-001"][0]["upload-time"] = "2024-02-01T00:00:00Z"
+        index.requests.clear()
+        third = track(client, store, ranking, TARGETS, day="2026-11-03")
+        assert (third.checked, third.reused) == (N, N - 1)
+        assert sorted(set(index.requests)) == ["/simple/", "/simple/gillib-001/"]
+        index.serials["ftlib-000"] = 7  # a new serial with the same page: asked, then kept
+        index.root = False  # and an index without the root page: page by page again
+        index.requests.clear()
+        fourth = track(client, store, ranking, TARGETS, day="2026-11-04")
+        assert (fourth.checked, fourth.reused) == (N, N)
+        assert len([p for p in index.requests if p != "/simple/"]) == N
+        for run in (warm.run, third.run, fourth.run):
+            assert codes_by_name(store, run.id) == {name: expected(name) for name in world()}
 
 
 def test_an_unreachable_index_is_recorded_as_error(tmp_path: Path, names_file: Path):

@@ -45,10 +45,20 @@ class TrackResult:
     seconds: float
 
 
+#: Tracking this many packages or more, a re-run first reads every project's serial from
+#: the index's root page (one request; PyPI's is ~40 MB) instead of asking page by page.
+ROOT_SERIALS_FROM = 2000
+
+
+def page_identity(digest: str, serial: int | None) -> str:
+    """What the store keeps in ``last_serial``: the page's digest, and its serial if known."""
+    return digest if serial is None else f"{digest} {serial}"
+
+
 class _PageTap:
-    """Wraps the index client to note the digest of each project's simple page as
+    """Wraps the index client to note each project's simple page (digest and serial) as
     ``check_packages`` reads it, so it can be stored beside the status (in the store's
-    ``last_serial`` column: the page's identity, on indexes with or without serials)."""
+    ``last_serial`` column: ``page_identity``, on indexes with or without serials)."""
 
     def __init__(self, client: IndexClient) -> None:
         self._client = client
@@ -60,7 +70,7 @@ class _PageTap:
         page = self._client.project_page(name, index_url, known)
         if index_url is None:
             with self._lock:
-                self.digests[page.name] = page.digest
+                self.digests[page.name] = page_identity(page.digest, page.serial)
         return page
 
     def __getattr__(self, attr: str) -> Any:
@@ -76,14 +86,31 @@ def basis(client: IndexClient, targets: Sequence[Target]) -> str:
 
 
 def _unchanged(client: IndexClient, known: dict[str, str], on_reuse: Callable[[str], None]) -> set[str]:
-    """Fetch the simple page of each known project (a conditional request when cached) and
-    report those whose body is still the one the stored status was judged from.
+    """Of the known projects, those whose simple page is still the one the stored status
+    was judged from.
 
-    Pages are not parsed here: an unchanged body parsed fine before, and a changed one is
-    fetched again (from the HTTP cache) and parsed by the status engine."""
+    With many of them, and an index whose root page lists serials (PyPI), a project whose
+    serial did not move is unchanged without a request. The others are fetched (a
+    conditional request when cached) and compared by digest; pages are not parsed here: an
+    unchanged body parsed fine before, and a changed one is fetched again (from the HTTP
+    cache) and parsed by the status engine."""
     same: set[str] = set()
-    for name, outcome in client.map(lambda n: client.project_page(n, known=str).digest, list(known)):
-        if outcome == known[name]:
+    ask = list(known)
+    if len(known) >= ROOT_SERIALS_FROM:
+        try:
+            serials = client.project_serials() or {}
+        except FtreadyError:
+            serials = {}  # no root page: ask page by page
+        ask = []
+        for name, stored in known.items():
+            _, _, serial = stored.partition(" ")
+            if serial.isdigit() and serials.get(name) == int(serial):
+                same.add(name)
+                on_reuse(name)
+            else:
+                ask.append(name)
+    for name, outcome in client.map(lambda n: client.project_page(n, known=str).digest, ask):
+        if outcome == known[name].partition(" ")[0]:
             same.add(name)
             on_reuse(name)
         elif isinstance(outcome, Exception) and not isinstance(outcome, FtreadyError):

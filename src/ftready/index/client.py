@@ -42,6 +42,26 @@ class Page(Generic[K]):
     digest: str  # SHA-256 of the body as served: the page's identity
     known: K | None
     files: ProjectFiles | None  # None exactly when ``known`` answered
+    serial: int | None = None  # the project's serial (PyPI's X-PyPI-Last-Serial), if known
+
+
+def _root_page(body: bytes) -> dict[str, int] | None:
+    """Canonical name -> serial from a root page; {} for one without serials (HTML, or
+    JSON from an index that keeps none); None for a broken body (retried, never cached)."""
+    if not body.lstrip().startswith(b"{"):
+        return {}
+    doc = parse_object(body)
+    if doc is None:
+        return None
+    projects = doc.get("projects")
+    if not isinstance(projects, list):
+        return {}
+    serials = {}
+    for entry in projects:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str) \
+                and type(entry.get("_last-serial")) is int:
+            serials[canonicalize_name(entry["name"])] = entry["_last-serial"]
+    return serials
 
 
 class IndexClient:
@@ -96,7 +116,18 @@ class IndexClient:
             page_url=fetched.url,  # after redirects: relative file URLs resolve against it
             last_serial=fetched.headers.get("x-pypi-last-serial"),
         )
-        return Page(project, root, digest, answer, files)
+        serial = files.last_serial if files is not None else simple.to_int(fetched.headers.get("x-pypi-last-serial"))
+        return Page(project, root, digest, answer, files, serial)
+
+    def project_serials(self, index_url: str | None = None) -> dict[str, int] | None:
+        """Every project's serial from the index's root page (PEP 691 JSON, as PyPI serves
+        it: one request instead of one per project); None when the index gives none.
+
+        Raises like the other methods when the index cannot be read.
+        """
+        root = _root(index_url or self.config.index_url)
+        fetched = self._fetcher.get(root, simple.ACCEPT, _root_page, "not a JSON project list")
+        return fetched.doc or None
 
     def project_info(self, name: str, version: str | None = None) -> ProjectInfo:
         """Classifiers, summary and links of the latest release, or of ``version``."""

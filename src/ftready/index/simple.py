@@ -245,11 +245,11 @@ def parse_project_files(
         files=PageFiles(doc.get("files"), page_url),
         index_url=index_url,
         versions=tuple(v for v in versions if isinstance(v, str)) if isinstance(versions, list) else (),
-        last_serial=_to_int(last_serial),
+        last_serial=to_int(last_serial),
     )
 
 
-def _to_int(value: Any) -> int | None:
+def to_int(value: Any) -> int | None:
     try:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
