@@ -17,7 +17,9 @@ from ..gcpolicy import tune_for_bulk_parsing
 COMMANDS = ("status", "deps", "audit", "python", "track", "site", "serve", "test")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``only``, just that subcommand (so that a run imports
+    its own modules, not every command's: jinja2 for ``site``, the stress plugin...)."""
     parser = argparse.ArgumentParser(
         prog="ftready",
         description="Is this package - and is my project - ready for free-threaded CPython?",
@@ -25,13 +27,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ftready {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    command = next((w for w in words if not w.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     tune_for_bulk_parsing()
     try:

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 import zipfile
 import zlib
 
-from packaging.metadata import parse_email
 from packaging.version import InvalidVersion, Version
 
 from ..verdicts.model import DistFile, ProjectFiles, ProjectInfo
@@ -205,6 +204,8 @@ def metadata_from_wheel(chunks: dict[int, bytes], size: int) -> bytes | int | No
 
 def parse_core_metadata(name: str, version: str, data: bytes) -> ProjectInfo:
     """Lenient parse (``packaging.metadata.parse_email``): odd fields never raise."""
+    from packaging.metadata import parse_email  # 50 ms of imports (email): only when used
+
     raw, _unparsed = parse_email(data)
     urls = raw.get("project_urls") or {}  # parse_email splits "Label, URL" lines
     return ProjectInfo(
