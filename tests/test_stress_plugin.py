@@ -182,10 +182,14 @@ def test_unsafe_tests_run_once_with_the_reason(pytester: pytest.Pytester) -> Non
         import helpers
         from helpers import danger as alias
 
+        import threading
+
         CALLS = {}
+        LOCK = threading.Lock()  # test_threaded counts from 4 threads at once: no lost updates
 
         def count(name):
-            CALLS[name] = CALLS.get(name, 0) + 1
+            with LOCK:
+                CALLS[name] = CALLS.get(name, 0) + 1
 
         @pytest.mark.ft_thread_unsafe(reason="touches a singleton")
         def test_marked():
