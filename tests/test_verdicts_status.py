@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ftready.verdicts.model import DistFile, PackageStatus, ProjectFiles, ProjectInfo, Verdict
-from ftready.verdicts.serialize import document, from_data, to_data
+from ftready.verdicts.serialize import document, from_data
 from ftready.verdicts.status import build_status, classifier_level, extra_index_status, with_info
 from ftready.verdicts.targets import default_targets, select_targets
 
