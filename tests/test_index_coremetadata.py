@@ -15,6 +15,7 @@ from ftready.errors import ProjectNotFound
 from ftready.index.client import IndexClient
 from ftready.index.coremetadata import TAIL_BYTES, metadata_file, metadata_from_wheel, parse_core_metadata
 from ftready.verdicts.model import DistFile, ProjectFiles
+from ftready.verdicts.rules import Releases
 
 METADATA = b"""Metadata-Version: 2.4
 Name: demo
@@ -52,9 +53,9 @@ def test_metadata_file_prefers_announced_metadata_and_skips_yanked() -> None:
         DistFile("demo-1.0-cp313-cp313-win_amd64.whl", "u3", has_metadata=True),
         DistFile("demo-2.0-py3-none-any.whl", "u4", has_metadata=True),
     ), "x")
-    assert metadata_file(files, "1.0").url == "u3"
-    assert metadata_file(files, "3.0") is None
-    assert metadata_file(files, "not a version") is None
+    assert metadata_file(Releases(files), "1.0").url == "u3"
+    assert metadata_file(Releases(files), "3.0") is None
+    assert metadata_file(Releases(files), "not a version") is None
 
 
 def make_wheel(path: Path, padding: int = 0) -> Path:
@@ -157,7 +158,7 @@ def test_release_info_reads_the_announced_metadata_file(index_config, files_serv
     wheel = DistFile("demo-1.0-py3-none-any.whl", files_server + "demo-1.0-py3-none-any.whl", has_metadata=True)
     files = ProjectFiles("demo", (wheel,), "x")
     with IndexClient(index_config) as client:
-        info = client.release_info(files.name, "1.0", metadata_file(files, "1.0"))
+        info = client.release_info(files.name, "1.0", metadata_file(Releases(files), "1.0"))
     assert info.classifiers[-1].endswith("3 - Stable")
 
 
@@ -167,12 +168,12 @@ def test_release_info_reads_the_wheel_tail_when_no_metadata_is_announced(index_c
     make_wheel(tmp_path / "demo-1.0-py3-none-any.whl", padding=200_000)
     files = ProjectFiles("demo", (DistFile("demo-1.0-py3-none-any.whl", files_server + "demo-1.0-py3-none-any.whl"),), "x")
     with IndexClient(index_config) as client:
-        info = client.release_info(files.name, "1.0", metadata_file(files, "1.0"))
+        info = client.release_info(files.name, "1.0", metadata_file(Releases(files), "1.0"))
     assert info.summary == "A demo — with UTF-8"
     assert ranges == [f"bytes=-{TAIL_BYTES}"]
     # kept on disk: a warm or offline run reads no range again
     with IndexClient(replace(index_config, offline=True)) as client:
-        assert client.release_info(files.name, "1.0", metadata_file(files, "1.0")).summary == "A demo — with UTF-8"
+        assert client.release_info(files.name, "1.0", metadata_file(Releases(files), "1.0")).summary == "A demo — with UTF-8"
     assert ranges == [f"bytes=-{TAIL_BYTES}"]
 
 
@@ -188,7 +189,7 @@ def test_dist_info_first_and_a_big_zip_directory_take_more_ranges(index_config, 
             zf.writestr(f"demo/sub/module_with_a_long_name_{i:05d}.py", "")
     files = ProjectFiles("demo", (DistFile(path.name, files_server + path.name),), "x")
     with IndexClient(index_config) as client:
-        info = client.release_info(files.name, "1.0", metadata_file(files, "1.0"))
+        info = client.release_info(files.name, "1.0", metadata_file(Releases(files), "1.0"))
     assert info.summary == "A demo — with UTF-8"
     assert len(ranges) == 3  # the tail, the rest of the directory, then the member
 
@@ -200,7 +201,7 @@ def test_release_info_falls_back_to_the_json_api(index_config, files_server, tes
         latest = client.project_info("six").version
         # the files host has neither metadata nor the wheels of six: then the JSON API
         local = replace(six, files=tuple(replace(f, url=files_server + f.filename) for f in six.files))
-        info = client.release_info(local.name, latest, metadata_file(local, latest))
+        info = client.release_info(local.name, latest, metadata_file(Releases(local), latest))
         assert info.name == "six" and info.version == latest and info.classifiers
         with pytest.raises(ProjectNotFound):
-            client.release_info(local.name, "1.16.0", metadata_file(local, "1.16.0"))  # not the latest: no JSON API page for it here
+            client.release_info(local.name, "1.16.0", metadata_file(Releases(local), "1.16.0"))  # not the latest: no JSON API page for it here

@@ -15,8 +15,8 @@ from packaging.utils import canonicalize_name
 from ..errors import BadInput, IndexUnavailable, ProjectNotFound
 from ..fsutil import read_text
 from ..index.client import IndexClient
-from ..index.coremetadata import metadata_wheel
-from ..verdicts.model import DistFile, ExtraIndexStatus, PackageStatus, Target, Verdict
+from ..index.coremetadata import metadata_file
+from ..verdicts.model import ExtraIndexStatus, PackageStatus, Target, Verdict
 from ..verdicts.rules import Releases
 from ..verdicts.status import build_status, extra_index_status, uniform_status, with_info
 from .verdict_memo import Judged, VerdictMemo
@@ -96,7 +96,7 @@ def check_one(client: IndexClient, request: PackageRequest, targets: Sequence[Ta
         releases = Releases(page.files)
         status = build_status(page.files, targets, requested=request.requested, version=version,
                               releases=releases)
-        judged = Judged(status, _metadata_wheel(releases, status.version))
+        judged = Judged(status, metadata_file(releases, status.version) if status.version else None)
         if memo is not None:
             memo.save(page.digest, name, version, judged)
     status = judged.status
@@ -110,11 +110,6 @@ def check_one(client: IndexClient, request: PackageRequest, targets: Sequence[Ta
             info_error = str(exc)
     extra = [_extra(client, url, name, targets) for url in client.config.extra_index_urls]
     return with_info(status, info, info_error, [e for e in extra if e])
-
-
-def _metadata_wheel(releases: Releases, version: str | None) -> DistFile | None:
-    found = releases.pinned(version) if version else None
-    return metadata_wheel(p.file for p in found[1]) if found else None
 
 
 def _extra(client: IndexClient, url: str, name: str, targets: Sequence[Target]) -> ExtraIndexStatus | None:

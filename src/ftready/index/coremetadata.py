@@ -13,39 +13,20 @@ from collections.abc import Iterable
 import zipfile
 import zlib
 
-from packaging.version import InvalidVersion, Version
 
-from ..verdicts.model import DistFile, ProjectFiles, ProjectInfo
+from ..verdicts.model import DistFile, ProjectInfo
+from ..verdicts.rules import Releases
 
 
-def metadata_file(files: ProjectFiles, version: str) -> DistFile | None:
+def metadata_file(releases: Releases, version: str) -> DistFile | None:
     """A wheel of ``version`` to read core metadata from (``<url>.metadata``).
 
     Wheels the index announces metadata for (PEP 658/714) come first; otherwise any
     wheel: some mirrors serve ``.metadata`` files without announcing them, and the caller
     falls back to the JSON API when the file is not there.
     """
-    try:
-        wanted = Version(version)
-    except InvalidVersion:
-        return None
-    versions: dict[str, bool] = {}  # version field -> is it the wanted release (parsed once)
-    wheels = []
-    for f in files.files:
-        if f.yanked or not f.filename.endswith(".whl"):
-            continue
-        parts = f.filename[:-4].split("-")
-        if len(parts) not in (5, 6):
-            continue
-        text = parts[1]
-        if text not in versions:
-            try:
-                versions[text] = Version(text) == wanted
-            except InvalidVersion:
-                versions[text] = False
-        if versions[text]:
-            wheels.append(f)
-    return metadata_wheel(wheels)
+    found = releases.pinned(version)
+    return metadata_wheel(p.file for p in found[1]) if found else None
 
 
 def metadata_wheel(files: Iterable[DistFile]) -> DistFile | None:
