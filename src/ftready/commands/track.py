@@ -55,6 +55,12 @@ def page_identity(digest: str, serial: int | None) -> str:
     return digest if serial is None else f"{digest} {serial}"
 
 
+def _read_identity(identity: str) -> tuple[str, int | None]:
+    """``page_identity`` read back: (digest, serial or None)."""
+    digest, _, serial = identity.partition(" ")
+    return digest, int(serial) if serial.isdigit() else None
+
+
 class _PageTap:
     """Wraps the index client to note each project's simple page (digest and serial) as
     ``check_packages`` reads it, so it can be stored beside the status (in the store's
@@ -103,14 +109,14 @@ def _unchanged(client: IndexClient, known: dict[str, str], on_reuse: Callable[[s
             serials = {}  # no root page: ask page by page
         ask = []
         for name, stored in known.items():
-            _, _, serial = stored.partition(" ")
-            if serial.isdigit() and serials.get(name) == int(serial):
+            serial = _read_identity(stored)[1]
+            if serial is not None and serials.get(name) == serial:
                 same.add(name)
                 on_reuse(name)
             else:
                 ask.append(name)
     for name, outcome in client.map(lambda n: client.project_page(n, known=str).digest, ask):
-        if outcome == known[name].partition(" ")[0]:
+        if outcome == _read_identity(known[name])[0]:
             same.add(name)
             on_reuse(name)
         elif isinstance(outcome, Exception) and not isinstance(outcome, FtreadyError):
