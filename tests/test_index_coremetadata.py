@@ -13,7 +13,13 @@ import pytest
 
 from ftready.errors import ProjectNotFound
 from ftready.index.client import IndexClient
-from ftready.index.coremetadata import TAIL_BYTES, metadata_file, metadata_from_wheel, parse_core_metadata
+from ftready.index.coremetadata import (
+    TAIL_BYTES,
+    header_block,
+    metadata_file,
+    metadata_from_wheel,
+    parse_core_metadata,
+)
 from ftready.verdicts.model import DistFile, ProjectFiles
 from ftready.verdicts.rules import Releases
 
@@ -38,6 +44,17 @@ def test_parse_core_metadata() -> None:
     assert info.classifiers[-1] == "Programming Language :: Python :: Free Threading :: 3 - Stable"
     assert info.project_urls == (("Source", "https://example.org/demo"), ("Issues", "https://example.org/demo/issues"))
     assert info.requires_python == ">=3.10"
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_only_the_fields_are_parsed_not_the_description(newline: bytes) -> None:
+    data = METADATA.replace(b"\n", newline) + newline.join([b"Classifier: in the body", b"", b"more text"])
+    block = header_block(data)
+    assert block.endswith(b"Weird-Field: ignored" + newline)
+    assert b"Long description" not in block
+    info = parse_core_metadata("demo", "1.0", data)
+    assert "Classifier: in the body" not in info.classifiers and len(info.classifiers) == 2
+    assert header_block(b"Name: demo") == b"Name: demo"  # no body at all
 
 
 def test_parse_garbage_does_not_raise() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from ftready.errors import ProjectNotFound
 from ftready.index import IndexClient
-from ftready.index.pool import bounded_map
+from ftready.index.pool import Then, bounded_map
 
 NAMES = ["numpy", "pyyaml", "requests", "ruff", "six", "cffi", "pydantic-core", "markupsafe", "msgpack",
          "cereggii", "pytz"]
@@ -105,3 +105,37 @@ def test_non_exceptions_are_not_swallowed() -> None:
 
 def test_empty_input() -> None:
     assert list(bounded_map(str, [], workers=4, cancel=threading.Event())) == []
+
+
+def test_a_second_step_runs_on_its_own_threads() -> None:
+    """``Then`` hands an item to the second set of threads; other items finish at once,
+    and the first set never grows past ``workers``."""
+    first_threads: set[str] = set()
+    second_threads: set[str] = set()
+    lock = threading.Lock()
+
+    def first(n: int) -> int | Then[int]:
+        with lock:
+            first_threads.add(threading.current_thread().name)
+        return Then(n) if n % 2 else n
+
+    def second(n: int) -> int:
+        with lock:
+            second_threads.add(threading.current_thread().name)
+        time.sleep(0.01)
+        if n == 7:
+            raise ValueError("seven")
+        return -n
+
+    results = dict(bounded_map(first, range(20), workers=2, cancel=threading.Event(),
+                               then=second, then_workers=3))
+    assert sorted(results) == list(range(20))
+    assert [results[n] for n in (0, 2, 1, 3)] == [0, 2, -1, -3]
+    assert isinstance(results[7], ValueError)
+    assert len(first_threads) <= 2 and all(n.startswith("ftready-index-") for n in first_threads)
+    assert 1 <= len(second_threads) <= 3 and all(n.startswith("ftready-then-") for n in second_threads)
+
+
+def test_without_a_second_step_then_is_just_a_result() -> None:
+    results = dict(bounded_map(Then, [1], workers=1, cancel=threading.Event()))
+    assert results == {1: Then(1)}

@@ -7,7 +7,9 @@ import time
 
 import httpx
 
-from ftready.index.transport import ExclusivePoolTransport
+import httpcore
+
+from ftready.index.transport import ConnectLimiter, ExclusivePoolTransport, limit_connects
 
 
 class Recording(httpx.BaseTransport):
@@ -88,3 +90,48 @@ def test_index_dependencies_keep_the_gil_disabled() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={k: v for k, v in os.environ.items() if k != "PYTHON_GIL"})
     assert out.stdout.strip() == "False", out.stderr
+
+
+class _SlowBackend(httpcore.NetworkBackend):
+    """Records how many connects overlap."""
+
+    def __init__(self) -> None:
+        self.active = self.peak = 0
+        self.lock = threading.Lock()
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):  # type: ignore[no-untyped-def]
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        time.sleep(0.02)
+        with self.lock:
+            self.active -= 1
+        return None
+
+
+def test_connects_are_limited_but_all_happen() -> None:
+    """A burst of connects (every worker starting at once) is queued at the limit: here a
+    burst of ~25 made some connects take 5 s each."""
+    inner = _SlowBackend()
+    limiter = ConnectLimiter(inner, 3)
+    threads = [threading.Thread(target=limiter.connect_tcp, args=("example.org", 443)) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert inner.peak == 3
+
+
+def test_limit_connects_installs_one_shared_limiter_in_httpx_pools() -> None:
+    made: list[ConnectLimiter] = []
+
+    def limiter(backend: httpcore.NetworkBackend) -> ConnectLimiter:
+        if not made:
+            made.append(ConnectLimiter(backend, 2))
+        return made[0]
+
+    transports = [limit_connects(httpx.HTTPTransport(), limiter) for _ in range(3)]
+    backends = {id(t._pool._network_backend) for t in transports}  # type: ignore[attr-defined]
+    assert backends == {id(made[0])}
+    for t in transports:
+        t.close()

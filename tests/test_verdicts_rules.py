@@ -203,3 +203,31 @@ def test_name_part_memos_stay_bounded_and_right(monkeypatch: pytest.MonkeyPatch)
         assert [str(rules._version(f"1.{i}")) for i in range(5)] == [f"1.{i}" for i in range(5)]
     memo = rules._MEMO
     assert max(len(memo.tags), len(memo.names), len(memo.versions)) <= 2
+
+
+@pytest.mark.parametrize("page", ["numpy", "cffi", "cereggii", "msgpack", "pydantic-core", "markupsafe"])
+def test_the_ft_prefilter_never_hides_an_ft_wheel(page: str) -> None:
+    """``may_be_ft_wheel`` (names only, set operations) must say True wherever ``choose``
+    finds an ft-wheel, on every release with a free-threaded ABI of real pages, or
+    ``ft_history`` would miss a first free-threaded release."""
+    import json
+    from pathlib import Path
+
+    from ftready.index.simple import parse_project_files
+    from ftready.verdicts.targets import default_targets
+
+    doc = json.loads((Path(__file__).parent / "data" / "index" / "simple" / f"{page}.json").read_text())
+    files = parse_project_files(doc, name=page, index_url="x", page_url="https://example.org/simple/x/")
+    releases = Releases(files)
+    assert releases.ft_candidates or page == "markupsafe"
+    hits = skipped = 0
+    for version in releases.ft_candidates:
+        for target in default_targets():
+            ft = releases.choose(version, target).verdict is Verdict.FT_WHEEL
+            may = releases.may_be_ft_wheel(version, target)
+            assert may or not ft, (version, target.name)
+            hits += ft
+            skipped += not may
+    assert hits or not releases.ft_candidates
+    if page == "numpy":
+        assert skipped  # e.g. win_arm64 before numpy shipped cp313t wheels for it

@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 from ..errors import BadInput, IndexUnavailable, ProjectNotFound
 from ..fsutil import read_text
 from ..index.client import IndexClient
+from ..index.pool import Then
 from ..index.coremetadata import metadata_file
 from ..verdicts.model import ExtraIndexStatus, PackageStatus, Target, Verdict
 from ..verdicts.rules import Releases
@@ -81,6 +82,14 @@ def check_one(client: IndexClient, request: PackageRequest, targets: Sequence[Ta
     """Status of one package; index trouble becomes an `error` status, never a guess.
 
     With a ``memo``, a page judged before for this request is not parsed again."""
+    judged = judge_page(client, request, targets, memo)
+    return judged if isinstance(judged, PackageStatus) else add_info(client, *judged.arg, targets)
+
+
+def judge_page(client: IndexClient, request: PackageRequest, targets: Sequence[Target],
+               memo: VerdictMemo | None = None) -> PackageStatus | Then[tuple[str, Judged]]:
+    """The first step of ``check_one``: the page's verdicts (CPU-bound). ``Then((name, judged))``
+    when the release's metadata and extra indexes are still to be read (``add_info``)."""
     name, version = request.name, request.version
     known = None if memo is None else (lambda digest: memo.load(digest, name, version, request.requested))
     try:
@@ -102,6 +111,16 @@ def check_one(client: IndexClient, request: PackageRequest, targets: Sequence[Ta
     status = judged.status
     if status.version is None or status.targets and status.targets[0].verdict is Verdict.MISSING:
         return status
+    if not client.config.json_url and not client.config.extra_index_urls:
+        return with_info(status, None)
+    return Then((name, judged))
+
+
+def add_info(client: IndexClient, name: str, judged: Judged, targets: Sequence[Target]) -> PackageStatus:
+    """The second step of ``check_one`` (latency-bound): classifier, summary and links of
+    the judged release, and what the extra indexes serve."""
+    status = judged.status
+    assert status.version is not None
     info, info_error = None, None
     if client.config.json_url:
         try:
@@ -132,12 +151,12 @@ def check_packages(
     results: dict[int, PackageStatus] = {}
     indexed = list(enumerate(requests))
     config = client.config
-    # Extra workers so that metadata requests (their own lane) overlap with page fetches;
-    # page requests in flight stay at config.concurrency.
-    workers = config.concurrency + (config.metadata_concurrency if config.json_url else 0)
     memo = VerdictMemo(config.cache_dir / "verdicts", targets) if config.use_cache else None
-    for (i, request), outcome in client.map(lambda item: check_one(client, item[1], targets, memo), indexed,
-                                            workers=workers):
+    # Pages are fetched and judged on config.concurrency threads, as many as pages in
+    # flight; metadata and extra-index requests (their own lane) on other threads, so that
+    # they overlap with the page fetches without adding parsing threads.
+    for (i, request), outcome in client.map(lambda item: judge_page(client, item[1], targets, memo), indexed,
+                                            then=lambda arg: add_info(client, *arg, targets)):
         if isinstance(outcome, BaseException):
             outcome = uniform_status(request.name, request.requested, targets, Verdict.ERROR,
                                      f"internal error: {type(outcome).__name__}: {outcome}",

@@ -18,7 +18,7 @@ from ftready.index import coremetadata, jsonapi, simple
 from ftready.index.config import IndexConfig
 from ftready.index.http import Fetcher, Stats, parse_object
 from ftready.index.pool import Progress, bounded_map
-from ftready.index.transport import build_client, build_storage
+from ftready.index.transport import build_client, build_network, build_storage
 from ftready.verdicts.model import DistFile, ProjectFiles, ProjectInfo
 
 T = TypeVar("T")
@@ -74,8 +74,11 @@ class IndexClient:
     def __init__(self, config: IndexConfig) -> None:
         self.config = config
         self._storage = build_storage(config)
-        self._http = build_client(config, self._storage)
-        self._fetcher = Fetcher(config, self._http, self._storage)
+        network = build_network(config)
+        self._http = build_client(config, self._storage, network)
+        # Range requests (a wheel's tail) are never cached: they skip the cache's lookups.
+        self._ranges = build_client(config, None, network)
+        self._fetcher = Fetcher(config, self._http, self._storage, ranges=self._ranges)
 
     @property
     def stats(self) -> Stats:
@@ -211,17 +214,22 @@ class IndexClient:
         *,
         progress: Progress | None = None,
         workers: int | None = None,
+        then: Callable[[Any], R] | None = None,
+        then_workers: int | None = None,
     ) -> Iterator[tuple[T, Union[R, Exception]]]:
         """Run ``fn`` on ``workers`` threads (default ``config.concurrency``); yield (item,
-        result or exception) as each completes. Requests stay bounded per lane however many
+        result or exception) as each completes. A ``pool.Then(arg)`` from ``fn`` is finished
+        by ``then(arg)`` on ``then_workers`` more threads (default
+        ``config.metadata_concurrency``). Requests stay bounded per lane however many
         workers there are. Ctrl-C stops pending work and re-raises KeyboardInterrupt."""
         return bounded_map(
             fn, items, workers=workers or self.config.concurrency, cancel=self._fetcher.cancel,
-            progress=progress,
+            progress=progress, then=then, then_workers=then_workers or self.config.metadata_concurrency,
         )
 
     def close(self) -> None:
         self._http.close()
+        self._ranges.close()
 
     def __enter__(self) -> IndexClient:
         return self

@@ -183,11 +183,19 @@ def metadata_from_wheel(chunks: dict[int, bytes], size: int) -> bytes | int | No
         return None
 
 
+def header_block(data: bytes) -> bytes:
+    """``data`` up to its first empty line: the fields, without the long description that
+    follows them (ftready never shows it; it was most of the parsing time)."""
+    lf, crlf = data.find(b"\n\n"), data.find(b"\r\n\r\n")
+    ends = [end for found, end in ((lf, lf + 1), (crlf, crlf + 2)) if found >= 0]
+    return data[: min(ends)] if ends else data
+
+
 def parse_core_metadata(name: str, version: str, data: bytes) -> ProjectInfo:
     """Lenient parse (``packaging.metadata.parse_email``): odd fields never raise."""
     from packaging.metadata import parse_email  # 50 ms of imports (email): only when used
 
-    raw, _unparsed = parse_email(data)
+    raw, _unparsed = parse_email(header_block(data))
     urls = raw.get("project_urls") or {}  # parse_email splits "Label, URL" lines
     return ProjectInfo(
         name=name,

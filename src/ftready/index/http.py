@@ -82,9 +82,11 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 class Fetcher:
     """Sends GETs for JSON documents through one shared client, politely."""
 
-    def __init__(self, config: IndexConfig, client: httpx.Client, storage: FileStorage | None) -> None:
+    def __init__(self, config: IndexConfig, client: httpx.Client, storage: FileStorage | None,
+                 *, ranges: httpx.Client | None = None) -> None:
         self.config = config
         self.client = client
+        self._ranges = ranges or client  # for partial requests: no cache in the way
         self.storage = storage
         self.stats = Stats()
         self.cancel = threading.Event()
@@ -125,7 +127,7 @@ class Fetcher:
             key = f"{accept} {url}"
             wait: float | None = None
             try:
-                response = self._send(url, accept, key, lane, headers)
+                response = self._send(url, accept, key, lane, headers, partial)
             except httpx.TimeoutException as exc:
                 reason = f"timed out ({type(exc).__name__})"
             except FATAL_ERRORS as exc:
@@ -177,13 +179,14 @@ class Fetcher:
             self.storage.remove_entry(entry_id(key))
 
     def _send(self, url: str, accept: str, key: str, lane: str,
-              headers: dict[str, str] | None = None) -> httpx.Response:
+              headers: dict[str, str] | None = None, partial: bool = False) -> httpx.Response:
         self._wait_for_pause()
         with self._lanes[lane]:
             if self.cancel.is_set():
                 raise Cancelled("cancelled")
-            return self.client.get(url, headers={"Accept": accept, **(headers or {})},
-                                   extensions={"caching": {"key": key}})
+            client = self._ranges if partial else self.client
+            return client.get(url, headers={"Accept": accept, **(headers or {})},
+                              extensions={"caching": {"key": key}})
 
     def _answer(self, url: str, response: httpx.Response, doc: Any) -> Fetched:
         caching = response.extensions.get("caching") or {}

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
+import httpcore
 import httpx
 from hishel import CacheOptions
 from hishel.httpx import CacheTransport
@@ -16,7 +18,8 @@ from ftready.index.cache import FileStorage
 from ftready.index.config import IndexConfig
 
 USER_AGENT = f"ftready/{__version__}"
-CACHE_FORMAT = "http-v2"  # bump when cache.FileStorage's file format changes
+CACHE_FORMAT = "http-v2"
+MAX_CONNECTS = 8  # TCP connects in flight at once per client (see ConnectLimiter)  # bump when cache.FileStorage's file format changes
 
 
 class ExclusivePoolTransport(httpx.BaseTransport):
@@ -74,6 +77,47 @@ class ExclusivePoolTransport(httpx.BaseTransport):
             pools, self._all, self._idle = self._all, [], []
         for pool in pools:
             pool.close()
+
+
+class ConnectLimiter(httpcore.NetworkBackend):
+    """Lets at most ``limit`` TCP connects be in flight at once; streams are untouched.
+
+    Why: a burst of ~25+ simultaneous connects to one server (a run's worker threads all
+    starting together) had some SYNs dropped here, and each of those connects then took
+    5 s: one stalled worker decided the wall time of a whole batch. A connect takes a few
+    milliseconds, so queueing the burst costs nothing measurable.
+    """
+
+    def __init__(self, inner: httpcore.NetworkBackend, limit: int) -> None:
+        self._inner = inner
+        self._gate = threading.BoundedSemaphore(limit)
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None, socket_options: Any = None) -> httpcore.NetworkStream:
+        with self._gate:
+            return self._inner.connect_tcp(host, port, timeout=timeout, local_address=local_address,
+                                           socket_options=socket_options)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        return self._inner.connect_unix_socket(path, timeout=timeout, socket_options=socket_options)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def limit_connects(transport: httpx.HTTPTransport, limiter: Callable[[httpcore.NetworkBackend], ConnectLimiter]) -> httpx.HTTPTransport:
+    """Route ``transport``'s connects through a shared ``ConnectLimiter``.
+
+    httpx has no public hook for httpcore's network backend, so this sets the pool's
+    attribute when it exists (httpcore 1.x) and leaves the transport as it is otherwise:
+    the limiter only smooths bursts, nothing depends on it.
+    """
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, httpcore.NetworkBackend):
+        pool._network_backend = limiter(backend)  # type: ignore[union-attr]
+    return transport
 
 
 class _ReleasingStream(httpx.SyncByteStream):
@@ -136,19 +180,33 @@ def build_storage(config: IndexConfig) -> FileStorage | None:
     return FileStorage(config.cache_dir / CACHE_FORMAT)
 
 
-def build_client(config: IndexConfig, storage: FileStorage | None) -> httpx.Client:
-    """One client for the whole run, shared by every thread."""
+def build_network(config: IndexConfig) -> httpx.BaseTransport:
+    """What reaches the network (nothing, offline): pooled connections, shared by the
+    cached client and the one for range requests."""
     if config.offline:
-        network: httpx.BaseTransport = OfflineTransport()
-    else:
-        # One request at a time per pool; a few keep-alive connections cover the
-        # simple API, the JSON API and extra indexes on other hosts.
-        limits = httpx.Limits(max_connections=4, max_keepalive_connections=4, keepalive_expiry=30.0)
-        # One SSL context for all pools: loading the CA bundle costs ~20 ms each time.
-        tls = httpx.create_ssl_context()
-        network = ExclusivePoolTransport(lambda: httpx.HTTPTransport(verify=tls, limits=limits, retries=0))
-        if config.default_max_age > 0:
-            network = DefaultFreshness(network, config.default_max_age)
+        return OfflineTransport()
+    # One request at a time per pool; a few keep-alive connections cover the
+    # simple API, the JSON API and extra indexes on other hosts.
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4, keepalive_expiry=30.0)
+    # One SSL context for all pools: loading the CA bundle costs ~20 ms each time.
+    tls = httpx.create_ssl_context()
+    gate: list[ConnectLimiter] = []
+
+    def limiter(backend: httpcore.NetworkBackend) -> ConnectLimiter:
+        if not gate:  # one gate for every pool of this client (made under the pools' lock)
+            gate.append(ConnectLimiter(backend, MAX_CONNECTS))
+        return gate[0]
+
+    network: httpx.BaseTransport = ExclusivePoolTransport(
+        lambda: limit_connects(httpx.HTTPTransport(verify=tls, limits=limits, retries=0), limiter))
+    if config.default_max_age > 0:
+        network = DefaultFreshness(network, config.default_max_age)
+    return network
+
+
+def build_client(config: IndexConfig, storage: FileStorage | None, network: httpx.BaseTransport) -> httpx.Client:
+    """One client for the whole run, shared by every thread; through the HTTP cache when
+    ``storage`` is given (range requests, never cached, go without it)."""
     transport: httpx.BaseTransport = network
     if storage is not None:
         # Offline, any stored response is used as it is (no freshness rules, no network).

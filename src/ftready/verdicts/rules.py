@@ -90,6 +90,7 @@ class _Memo(Tables):
         self.names: dict[str, bool] = {}  # project-name field of a wheel name: valid?
         self.versions: dict[str, Version | None] = {}
         self.specs: dict[str, bool] = {}  # "3.14|>=3.9": does the spec admit 3.14?
+        self.target_ft: dict[str, frozenset[Tag]] = {}  # target name -> its ft tags
 
 
 _MEMO = cast(_Memo, per_thread(_Memo))
@@ -172,7 +173,7 @@ class RawRelease:
 
     files: list[Any] = field(default_factory=list)
     yanked: list[Any] = field(default_factory=list)
-    ft: bool = False  # some wheel names a free-threaded ABI
+    ft_names: list[str] = field(default_factory=list)  # wheels naming a free-threaded ABI
 
 
 def group_by_release(items: Iterable[T], filename: Callable[[T], str],
@@ -180,15 +181,25 @@ def group_by_release(items: Iterable[T], filename: Callable[[T], str],
     """Items (files, or raw index entries) by the version field of their file names.
 
     The hottest loop of a tracker run (a million entries): accessors are C-level getters,
-    and consecutive files of one release (an index lists them together) reuse its group.
+    ``release_fields`` is inlined for wheels (most files), and consecutive files of one
+    release (an index lists them together) reuse its group.
     """
     groups: dict[str, RawRelease] = {}
     fields = release_fields
     last = group = None
     for item in items:
-        text, is_ft = fields(filename(item))
-        if text is None:
-            continue
+        name = filename(item)
+        if name[-4:] == ".whl":  # release_fields, inlined
+            parts = name.split("-")
+            if len(parts) != 5 and len(parts) != 6:
+                continue
+            text = parts[1]
+            abis = parts[-2]
+            is_ft = abis[-1:] == "t" or "t." in abis
+        else:
+            text, is_ft = fields(name)
+            if text is None:
+                continue
         if text != last:
             group = groups.get(text)
             if group is None:
@@ -200,7 +211,7 @@ def group_by_release(items: Iterable[T], filename: Callable[[T], str],
         else:
             group.files.append(item)
             if is_ft:
-                group.ft = True
+                group.ft_names.append(name)
     return groups
 
 
@@ -263,15 +274,15 @@ class Releases:
             self._make = _as_files
         grouped: dict[Version, list[Any]] = {}
         yanked: dict[Version, list[Any]] = {}
-        ft: set[Version] = set()
+        ft: dict[Version, list[str]] = {}
         for text, group in groups.items():
             version = _version(text)
             if version is None:
                 continue
             if group.files:
                 grouped.setdefault(version, []).extend(group.files)
-                if group.ft:
-                    ft.add(version)
+                if group.ft_names:
+                    ft.setdefault(version, []).extend(group.ft_names)
             if group.yanked:
                 yanked.setdefault(version, []).extend(group.yanked)
         self._raw = grouped  # in page order: sorted only when all of them are wanted
@@ -279,6 +290,8 @@ class Releases:
         self._raw_yanked = {v: fs for v, fs in yanked.items() if v not in self._raw}
         self._parsed: dict[Version, FileList] = {}
         self._choices: dict[tuple[Version, Target], Choice] = {}  # one thread's: any keys will do
+        self._ft_names = ft
+        self._ft_tags: dict[Version, frozenset[Tag]] = {}
         #: Releases with any free-threaded wheel at all: the only ones worth ranking.
         self.ft_candidates: list[Version] = sorted(ft)
 
@@ -289,6 +302,17 @@ class Releases:
             parsed = (parse_file(f, version) for f in self._make(raw))
             self._parsed[version] = FileList(p for p in parsed if p is not None)
         return self._parsed[version]
+
+    def may_be_ft_wheel(self, version: Version, target: Target) -> bool:
+        """False when no wheel of the release has a free-threaded tag ``target`` accepts:
+        then ``choose`` cannot say ft-wheel. Set operations instead of a ranking walk, for
+        the many (release, target) pairs of ``ft_history`` that never match."""
+        tags = self._ft_tags.get(version)
+        if tags is None:  # from the names alone: a release is parsed only if it may match
+            facts = (_wheel_facts(name) for name in self._ft_names.get(version, ()))
+            tags = self._ft_tags[version] = frozenset(
+                t for found in facts if found is not None for t in found[2] if t.abi != "none")
+        return bool(tags) and not tags.isdisjoint(_target_ft_tags(target))
 
     def choose(self, version: Version, target: Target) -> Choice:
         """``choose`` for one of these releases, once per target: the latest release is
@@ -345,6 +369,15 @@ def _python_allowed(spec: str | None, python: str) -> bool:
     return allowed
 
 
+def _target_ft_tags(target: Target) -> frozenset[Tag]:
+    """The free-threaded tags among those ``target`` accepts (memoized per thread)."""
+    memo = _MEMO.target_ft
+    found = memo.get(target.name)
+    if found is None:
+        found = memo[target.name] = frozenset(t for t in target_tags(target) if _is_ft_tag(t))
+    return found
+
+
 def _is_ft_tag(tag: Tag) -> bool:
     return tag.abi.endswith("t") and tag.abi.startswith("cp") or tag.abi == "abi3t"
 
@@ -399,7 +432,8 @@ def ft_history(releases: Releases, target: Target) -> FtHistory:
     candidates = releases.ft_candidates
 
     def hit(version: Version) -> bool:
-        return releases.choose(version, target).verdict is Verdict.FT_WHEEL
+        return releases.may_be_ft_wheel(version, target) \
+            and releases.choose(version, target).verdict is Verdict.FT_WHEEL
 
     stable = pre = None
     for version in candidates:
