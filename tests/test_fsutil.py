@@ -1,4 +1,4 @@
-"""fsutil.atomic_write_bytes: readers see the old file or the new one, never a part."""
+"""fsutil.atomic_write_bytes/_buffers: readers see the old file or the new one, never a part."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, mon
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(fsutil.os, "write", broken_write)
+    monkeypatch.setattr(fsutil.os, "writev", broken_write, raising=False)
     with pytest.raises(OSError):
         atomic_write_bytes(target, b"new")
     monkeypatch.undo()
@@ -37,6 +38,14 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, mon
 def test_short_writes_are_finished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_write = os.write
     monkeypatch.setattr(fsutil.os, "write", lambda fd, data: real_write(fd, bytes(data)[:7]))
+    monkeypatch.setattr(fsutil.os, "writev", lambda fd, buffers: real_write(fd, bytes(buffers[0])[:7]),
+                        raising=False)
     atomic_write_bytes(tmp_path / "file", b"0123456789" * 10)
     monkeypatch.undo()
     assert (tmp_path / "file").read_bytes() == b"0123456789" * 10
+
+
+def test_buffers_are_written_in_order(tmp_path: Path) -> None:
+    buffers = [bytes([i % 256]) * (i + 1) for i in range(1200)]  # more than one writev batch
+    fsutil.atomic_write_buffers(tmp_path / "file", buffers)
+    assert (tmp_path / "file").read_bytes() == b"".join(buffers)

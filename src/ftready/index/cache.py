@@ -17,16 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import struct
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
 from hishel import BaseStorage, Entry, Headers, Request, Response
+
+from ftready.fsutil import atomic_write_buffers, atomic_write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ class FileStorage(BaseStorage):
         overlay = json.dumps({"nonce": meta.get("nonce"), "headers": _headers_dict(headers)},
                              separators=(",", ":")).encode()
         try:
-            self._write_atomically(self._headers_path(path), overlay, ())
+            atomic_write_bytes(self._headers_path(path), overlay)
         except OSError:
             logger.warning("ftready cache: could not update %s", path, exc_info=True)
 
@@ -196,50 +197,6 @@ class FileStorage(BaseStorage):
             yield chunk
         path = self.path_for(id_)
         try:
-            try:
-                self._write_atomically(path, self._encode_meta(meta), chunks)
-            except FileNotFoundError:  # the first entry (or the directory was removed)
-                self.root.mkdir(parents=True, exist_ok=True)
-                self._write_atomically(path, self._encode_meta(meta), chunks)
+            atomic_write_buffers(path, [self._encode_meta(meta), *chunks])
         except OSError:
             logger.warning("ftready cache: could not store %s", path, exc_info=True)
-
-    @staticmethod
-    def _write_atomically(path: Path, head: bytes, body: Iterable[bytes]) -> None:
-        """Readers see the old entry or the new one, never a partial file."""
-        tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
-        try:
-            try:
-                _write_all(fd, [head, *body])
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-        except BaseException:
-            _unlink_quietly(tmp)
-            raise
-
-
-_IOV_MAX = 512  # buffers per writev call; well under every platform's limit
-
-
-def _write_all(fd: int, buffers: list[bytes]) -> None:
-    """Write without joining the chunks first (a copy of every body); few syscalls."""
-    writev = getattr(os, "writev", None)
-    if writev is None:  # Windows
-        buffers = [b"".join(buffers)]
-    for start in range(0, len(buffers), _IOV_MAX):
-        batch = buffers[start : start + _IOV_MAX]
-        done = writev(fd, batch) if writev is not None else os.write(fd, batch[0])
-        size = sum(map(len, batch))
-        if done < size:  # a short write: finish the batch the plain way
-            rest = memoryview(b"".join(batch))[done:]
-            while rest:
-                rest = rest[os.write(fd, rest) :]
-
-
-def _unlink_quietly(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from ..fsutil import atomic_write_text
 
 
 class ResolveCache:
@@ -39,12 +39,7 @@ class ResolveCache:
             return None
 
     def put(self, key: str, text: str) -> None:
-        path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
+            atomic_write_text(self._path(key), text)
         except OSError:
             pass  # a cache that cannot be written only costs time
