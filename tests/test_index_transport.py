@@ -113,7 +113,7 @@ def test_connects_are_limited_but_all_happen() -> None:
     """A burst of connects (every worker starting at once) is queued at the limit: here a
     burst of ~25 made some connects take 5 s each."""
     inner = _SlowBackend()
-    limiter = ConnectLimiter(inner, 3)
+    limiter = ConnectLimiter(inner, threading.BoundedSemaphore(3))
     threads = [threading.Thread(target=limiter.connect_tcp, args=("example.org", 443)) for _ in range(12)]
     for t in threads:
         t.start()
@@ -122,16 +122,11 @@ def test_connects_are_limited_but_all_happen() -> None:
     assert inner.peak == 3
 
 
-def test_limit_connects_installs_one_shared_limiter_in_httpx_pools() -> None:
-    made: list[ConnectLimiter] = []
-
-    def limiter(backend: httpcore.NetworkBackend) -> ConnectLimiter:
-        if not made:
-            made.append(ConnectLimiter(backend, 2))
-        return made[0]
-
-    transports = [limit_connects(httpx.HTTPTransport(), limiter) for _ in range(3)]
-    backends = {id(t._pool._network_backend) for t in transports}  # type: ignore[attr-defined]
-    assert backends == {id(made[0])}
+def test_limit_connects_installs_one_shared_gate_in_httpx_pools() -> None:
+    gate = threading.BoundedSemaphore(2)
+    transports = [limit_connects(httpx.HTTPTransport(), gate) for _ in range(3)]
+    backends = [t._pool._network_backend for t in transports]  # type: ignore[attr-defined]
+    assert all(isinstance(b, ConnectLimiter) for b in backends)
+    assert {id(b._gate) for b in backends} == {id(gate)}
     for t in transports:
         t.close()

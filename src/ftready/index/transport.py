@@ -18,8 +18,8 @@ from ftready.index.cache import FileStorage
 from ftready.index.config import IndexConfig
 
 USER_AGENT = f"ftready/{__version__}"
-CACHE_FORMAT = "http-v2"
-MAX_CONNECTS = 8  # TCP connects in flight at once per client (see ConnectLimiter)  # bump when cache.FileStorage's file format changes
+CACHE_FORMAT = "http-v2"  # bump when cache.FileStorage's file format changes
+MAX_CONNECTS = 8  # TCP connects in flight at once per client (see ConnectLimiter)
 
 
 class ExclusivePoolTransport(httpx.BaseTransport):
@@ -80,7 +80,8 @@ class ExclusivePoolTransport(httpx.BaseTransport):
 
 
 class ConnectLimiter(httpcore.NetworkBackend):
-    """Lets at most ``limit`` TCP connects be in flight at once; streams are untouched.
+    """Passes ``inner``'s TCP connects through ``gate`` (a semaphore shared by every pool
+    of a client); streams are untouched.
 
     Why: a burst of ~25+ simultaneous connects to one server (a run's worker threads all
     starting together) had some SYNs dropped here, and each of those connects then took
@@ -88,9 +89,9 @@ class ConnectLimiter(httpcore.NetworkBackend):
     milliseconds, so queueing the burst costs nothing measurable.
     """
 
-    def __init__(self, inner: httpcore.NetworkBackend, limit: int) -> None:
+    def __init__(self, inner: httpcore.NetworkBackend, gate: threading.Semaphore) -> None:
         self._inner = inner
-        self._gate = threading.BoundedSemaphore(limit)
+        self._gate = gate
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                     local_address: str | None = None, socket_options: Any = None) -> httpcore.NetworkStream:
@@ -106,8 +107,8 @@ class ConnectLimiter(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def limit_connects(transport: httpx.HTTPTransport, limiter: Callable[[httpcore.NetworkBackend], ConnectLimiter]) -> httpx.HTTPTransport:
-    """Route ``transport``'s connects through a shared ``ConnectLimiter``.
+def limit_connects(transport: httpx.HTTPTransport, gate: threading.Semaphore) -> httpx.HTTPTransport:
+    """Route ``transport``'s connects through ``gate`` (a ``ConnectLimiter``).
 
     httpx has no public hook for httpcore's network backend, so this sets the pool's
     attribute when it exists (httpcore 1.x) and leaves the transport as it is otherwise:
@@ -116,7 +117,7 @@ def limit_connects(transport: httpx.HTTPTransport, limiter: Callable[[httpcore.N
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if isinstance(backend, httpcore.NetworkBackend):
-        pool._network_backend = limiter(backend)  # type: ignore[union-attr]
+        pool._network_backend = ConnectLimiter(backend, gate)  # type: ignore[union-attr]
     return transport
 
 
@@ -190,15 +191,9 @@ def build_network(config: IndexConfig) -> httpx.BaseTransport:
     limits = httpx.Limits(max_connections=4, max_keepalive_connections=4, keepalive_expiry=30.0)
     # One SSL context for all pools: loading the CA bundle costs ~20 ms each time.
     tls = httpx.create_ssl_context()
-    gate: list[ConnectLimiter] = []
-
-    def limiter(backend: httpcore.NetworkBackend) -> ConnectLimiter:
-        if not gate:  # one gate for every pool of this client (made under the pools' lock)
-            gate.append(ConnectLimiter(backend, MAX_CONNECTS))
-        return gate[0]
-
+    gate = threading.BoundedSemaphore(MAX_CONNECTS)  # for every pool of this client
     network: httpx.BaseTransport = ExclusivePoolTransport(
-        lambda: limit_connects(httpx.HTTPTransport(verify=tls, limits=limits, retries=0), limiter))
+        lambda: limit_connects(httpx.HTTPTransport(verify=tls, limits=limits, retries=0), gate))
     if config.default_max_age > 0:
         network = DefaultFreshness(network, config.default_max_age)
     return network
