@@ -181,25 +181,16 @@ def group_by_release(items: Iterable[T], filename: Callable[[T], str],
     """Items (files, or raw index entries) by the version field of their file names.
 
     The hottest loop of a tracker run (a million entries): accessors are C-level getters,
-    ``release_fields`` is inlined for wheels (most files), and consecutive files of one
-    release (an index lists them together) reuse its group.
+    and consecutive files of one release (an index lists them together) reuse its group.
     """
     groups: dict[str, RawRelease] = {}
     fields = release_fields
     last = group = None
     for item in items:
         name = filename(item)
-        if name[-4:] == ".whl":  # release_fields, inlined
-            parts = name.split("-")
-            if len(parts) != 5 and len(parts) != 6:
-                continue
-            text = parts[1]
-            abis = parts[-2]
-            is_ft = abis[-1:] == "t" or "t." in abis
-        else:
-            text, is_ft = fields(name)
-            if text is None:
-                continue
+        text, is_ft = fields(name)
+        if text is None:
+            continue
         if text != last:
             group = groups.get(text)
             if group is None:
