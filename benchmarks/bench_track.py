@@ -1,9 +1,11 @@
 """Benchmark `ftready track` and `ftready site` against the fetch-and-parse floor.
 
 Everything runs on this machine: a synthetic index (PEP 691 simple pages and a root page
-listing every project's serial, as PyPI's do, the PEP 658 ``.metadata`` files they announce, PyPI-style JSON API pages, with ETags so a re-run revalidates with conditional requests) is served
-from a separate process on 127.0.0.1, with deterministic, realistic-looking projects named
-after the bundled top-packages ranking. In one run it measures
+listing every project's serial, as PyPI's do; the PEP 658 ``.metadata`` files the pages
+announce; PyPI-style JSON API pages; ETags, so a re-run revalidates with conditional
+requests) is served from a separate process on 127.0.0.1, with deterministic,
+realistic-looking projects named after the bundled top-packages ranking. In one run it
+measures
 
 1. the floor: ``benchmarks/floor.py``'s plain fetch + json.loads of every simple page;
 2. a cold ``ftready track --top N`` (empty HTTP cache, new database), as a subprocess, with

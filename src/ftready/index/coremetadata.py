@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import io
 import struct
-from collections.abc import Iterable
 import zipfile
 import zlib
-
+from collections.abc import Iterable
 
 from ..verdicts.model import DistFile, ProjectInfo
 from ..verdicts.rules import Releases

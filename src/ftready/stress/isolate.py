@@ -144,6 +144,10 @@ def _check_stop(session: pytest.Session, worker: WorkerProcess | None) -> None:
 _COMPLETE_FRAME = re.compile(r'File ".*", line \d+ in \S')
 
 
+#: Why a faulthandler dump can be empty or partial, and what to do about it.
+_MANY_CRASHES = "which happens when several threads crash at the same moment; run again for the stacks"
+
+
 def _report_crash(item: pytest.Item, code: int, stderr: str, silent: bool, idle: float | None) -> None:
     details: dict[str, Any]
     if silent:
@@ -156,16 +160,13 @@ def _report_crash(item: pytest.Item, code: int, stderr: str, silent: bool, idle:
         details = {"mode": "threaded", "crashed": True, "crash": {"signal": name, "exit_code": code}}
     output = stderr.strip()
     if not output:
-        output = ("(nothing: the process died before faulthandler could write, which happens when "
-                  "several threads crash at the same moment; run again for the stacks)")
+        output = f"(nothing: the process died before faulthandler could write, {_MANY_CRASHES})"
     elif not _COMPLETE_FRAME.search(output):
         output += ("\n(the dump was cut short before any whole frame: another thread crashed while "
-                   "faulthandler wrote, which happens when several threads crash at the same moment; "
-                   "run again for the stacks)")
+                   f"faulthandler wrote, {_MANY_CRASHES})")
     elif not silent and f" in {item.name.partition('[')[0]}" not in output:
         output += (f"\n(the dump shows no frame of {item.name}: it was cut short while faulthandler "
-                   "wrote the other threads' stacks, which happens when several threads crash at the "
-                   "same moment; run again for the stacks)")
+                   f"wrote the other threads' stacks, {_MANY_CRASHES})")
     longrepr = f"crashed: {what}\n\n--- worker output (faulthandler: stacks of all threads) ---\n{output}"
     details["crash"]["output"] = stderr[-20000:]
     for when in ("call", "teardown"):
