@@ -8,6 +8,8 @@ realistic-looking projects named after the bundled top-packages ranking. In one 
 measures
 
 1. the floor: ``benchmarks/floor.py``'s plain fetch + json.loads of every simple page;
+   and that floor plus one plain ``.metadata`` read per project, the least any run that
+   reports classifiers costs;
 2. a cold ``ftready track --top N`` (empty HTTP cache, new database), as a subprocess, with
    its peak RSS; the ratio to the floor;
 3. a second ``track`` with nothing changed on the index;
@@ -37,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from floor import fetch_floor  # noqa: E402
+from floor import fetch_floor, fetch_floor_with_metadata  # noqa: E402
 
 from ftready.store.ranking import load_ranking  # noqa: E402
 
@@ -281,9 +283,11 @@ def report(names: list[str], url: str, args: argparse.Namespace, tmp: Path) -> N
           f" - {len(names):,} packages, concurrency {args.concurrency}, {os.cpu_count()} CPUs")
     floor = fetch_floor(names, url, args.concurrency)
     print(f"floor (fetch + json.loads of simple pages): {floor:8.2f} s")
+    with_metadata = fetch_floor_with_metadata(names, url, args.concurrency)
+    print(f"floor + a .metadata read per project:       {with_metadata:8.2f} s  {with_metadata / floor:5.2f}x floor")
     cold, cold_peak, out = run_cli(track, env)
     print(f"track, cold:                                {cold:8.2f} s  {cold / floor:5.2f}x floor  "
-          f"peak RSS {cold_peak / 2**20:,.0f} MiB")
+          f"{cold / with_metadata:5.2f}x floor + metadata  peak RSS {cold_peak / 2**20:,.0f} MiB")
     print("   " + out.strip().splitlines()[1])
     warm, warm_peak, out = run_cli(track, env)
     print(f"track, nothing changed:                     {warm:8.2f} s  {warm / cold:5.2f}x cold   "
