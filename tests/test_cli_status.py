@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ftready.cli import main
-from ftready.commands.status import check_packages, parse_request, read_request_file
+from ftready.commands.status import check_packages, iter_statuses, parse_request, read_request_file
 from ftready.errors import BadInput
 from ftready.index.client import IndexClient
 from ftready.verdicts.model import Verdict
@@ -110,6 +110,15 @@ def test_check_packages_keeps_order_and_fetches_in_parallel(index_config) -> Non
         statuses = check_packages(client, [parse_request(n) for n in names], select_targets(["3.14t"]))
     assert [s.name for s in statuses] == names
     assert all(ts.verdict is not Verdict.ERROR for s in statuses for ts in s.targets)
+
+
+def test_iter_statuses_hands_over_each_package_once_as_it_is_done(index_config) -> None:
+    names = ["six", "numpy", "definitely-not-a-real-package-ftready", "ruff"]
+    with IndexClient(index_config) as client:
+        seen = list(iter_statuses(client, [parse_request(n) for n in names], select_targets(["3.14t"])))
+    assert sorted(i for i, _ in seen) == [0, 1, 2, 3]
+    assert {names[i]: s.name for i, s in seen} == {n: n for n in names}
+    assert next(s for i, s in seen if i == 2).targets[0].verdict is Verdict.MISSING
 
 
 def test_offline_uses_only_the_cache(capsys, test_index, tmp_path) -> None:

@@ -6,7 +6,7 @@ Thin orchestration over the index client (I/O, threads) and ``verdicts`` (pure r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -140,6 +140,29 @@ def _extra(client: IndexClient, url: str, name: str, targets: Sequence[Target]) 
         return ExtraIndexStatus(url, None, error=str(exc))
 
 
+def iter_statuses(
+    client: IndexClient,
+    requests: Sequence[PackageRequest],
+    targets: Sequence[Target],
+) -> Iterator[tuple[int, PackageStatus]]:
+    """(index in ``requests``, status) as each package is done, fetched in parallel
+    (bounded threads). Nothing is kept: a tracker run of 15,000 packages stores each status
+    as it comes instead of holding them all."""
+    config = client.config
+    memo = VerdictMemo(config.cache_dir / "verdicts", targets) if config.use_cache else None
+    # Pages are fetched and judged on config.concurrency threads, as many as pages in
+    # flight; metadata and extra-index requests (their own lane) on other threads, so that
+    # they overlap with the page fetches without adding parsing threads.
+    for (i, request), outcome in client.map(lambda item: judge_page(client, item[1], targets, memo),
+                                            enumerate(requests),
+                                            then=lambda arg: add_info(client, *arg, targets)):
+        if isinstance(outcome, BaseException):
+            outcome = uniform_status(request.name, request.requested, targets, Verdict.ERROR,
+                                     f"internal error: {type(outcome).__name__}: {outcome}",
+                                     version=request.version)
+        yield i, outcome
+
+
 def check_packages(
     client: IndexClient,
     requests: Sequence[PackageRequest],
@@ -147,21 +170,10 @@ def check_packages(
     *,
     progress: Callable[[PackageStatus], None] | None = None,
 ) -> list[PackageStatus]:
-    """Statuses in the order of ``requests``, fetched in parallel (bounded threads)."""
+    """Statuses in the order of ``requests`` (see ``iter_statuses``)."""
     results: dict[int, PackageStatus] = {}
-    indexed = list(enumerate(requests))
-    config = client.config
-    memo = VerdictMemo(config.cache_dir / "verdicts", targets) if config.use_cache else None
-    # Pages are fetched and judged on config.concurrency threads, as many as pages in
-    # flight; metadata and extra-index requests (their own lane) on other threads, so that
-    # they overlap with the page fetches without adding parsing threads.
-    for (i, request), outcome in client.map(lambda item: judge_page(client, item[1], targets, memo), indexed,
-                                            then=lambda arg: add_info(client, *arg, targets)):
-        if isinstance(outcome, BaseException):
-            outcome = uniform_status(request.name, request.requested, targets, Verdict.ERROR,
-                                     f"internal error: {type(outcome).__name__}: {outcome}",
-                                     version=request.version)
-        results[i] = outcome
+    for i, status in iter_statuses(client, requests, targets):
+        results[i] = status
         if progress is not None:
-            progress(outcome)
+            progress(status)
     return [results[i] for i in range(len(requests))]

@@ -1,7 +1,7 @@
 """`ftready track`: judge the ranked packages and record a dated snapshot in the store.
 
-The status engine (``check_packages``) fetches in parallel; its progress callback runs in
-the calling thread, which is the only one that writes to SQLite. Batches are committed as
+The status engine (``iter_statuses``) fetches in parallel and hands each status to the
+calling thread, the only one that writes to SQLite; statuses are not kept in memory. Batches are committed as
 they fill, so Ctrl-C or a kill loses at most one uncommitted batch and the next run of the
 same day picks up the rest.
 
@@ -28,7 +28,7 @@ from ..store.db import Store
 from ..store.ranking import Ranking
 from ..store.runs import Run, SnapshotWriter, complete_run, open_run, pending, reusable
 from ..verdicts.model import AuditResult, PackageStatus, Target, Verdict
-from .status import PackageRequest, check_packages
+from .status import PackageRequest, iter_statuses
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def _read_identity(identity: str) -> tuple[str, int | None]:
 
 class _PageTap:
     """Wraps the index client to note each project's simple page (digest and serial) as
-    ``check_packages`` reads it, so it can be stored beside the status (in the store's
+    ``iter_statuses`` reads it, so it can be stored beside the status (in the store's
     ``last_serial`` column: ``page_identity``, on indexes with or without serials)."""
 
     def __init__(self, client: IndexClient) -> None:
@@ -158,7 +158,8 @@ def track(
     try:
         same = _unchanged(client, reusable(store, todo, key), reused)
         requests = [PackageRequest(name, None, name) for name in todo if name not in same]
-        check_packages(cast(IndexClient, tap), requests, targets, progress=record)
+        for _, status in iter_statuses(cast(IndexClient, tap), requests, targets):
+            record(status)
     finally:
         writer.flush()  # keep what was fetched, even when interrupted
     complete = complete_run(store, run)
