@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 
+def first_line(exc: BaseException, empty: str | None = None) -> str:
+    """An exception's message cut to one line (messages of one line are the rule here);
+    ``empty`` (else the exception's type) when it has none."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else empty or type(exc).__name__
+
+
 class FtreadyError(Exception):
     """Base of every error ftready reports to a user (never shown as a traceback)."""
 

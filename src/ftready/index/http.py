@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from ftready.errors import IndexUnavailable, ProjectNotFound
+from ftready.errors import IndexUnavailable, ProjectNotFound, first_line
 from ftready.index.cache import FileStorage, entry_id
 from ftready.index.config import IndexConfig
 
@@ -133,7 +133,7 @@ class Fetcher:
             except FATAL_ERRORS as exc:
                 raise IndexUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
             except httpx.RequestError as exc:
-                reason = f"{type(exc).__name__}: {_first_line(exc)}"
+                reason = f"{type(exc).__name__}: {first_line(exc, 'no detail')}"
             else:
                 status = response.status_code
                 if partial and status in (200, 206):
@@ -236,8 +236,3 @@ def parse_object(content: bytes) -> dict[str, Any] | None:
     except ValueError:  # includes UnicodeDecodeError
         return None
     return doc if isinstance(doc, dict) else None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "no detail"

@@ -13,9 +13,10 @@ from hishel import CacheOptions
 from hishel.httpx import CacheTransport
 
 from ftready import __version__
-from ftready.errors import IndexUnavailable
+from ftready.errors import BadInput, IndexUnavailable, first_line
 from ftready.index.cache import FileStorage
 from ftready.index.config import IndexConfig
+from ftready.index.proxies import ProxySettings, redact
 
 USER_AGENT = f"ftready/{__version__}"
 CACHE_FORMAT = "http-v2"  # bump when cache.FileStorage's file format changes
@@ -183,7 +184,8 @@ def build_storage(config: IndexConfig) -> FileStorage | None:
 
 def build_network(config: IndexConfig) -> httpx.BaseTransport:
     """What reaches the network (nothing, offline): pooled connections, shared by the
-    cached client and the one for range requests."""
+    cached client and the one for range requests; through the proxy the environment names
+    for each URL (``proxies``)."""
     if config.offline:
         return OfflineTransport()
     # One request at a time per pool; a few keep-alive connections cover the
@@ -192,11 +194,55 @@ def build_network(config: IndexConfig) -> httpx.BaseTransport:
     # One SSL context for all pools: loading the CA bundle costs ~20 ms each time.
     tls = httpx.create_ssl_context()
     gate = threading.BoundedSemaphore(MAX_CONNECTS)  # for every pool of this client
-    network: httpx.BaseTransport = ExclusivePoolTransport(
-        lambda: limit_connects(httpx.HTTPTransport(verify=tls, limits=limits, retries=0), gate))
+
+    def pools(proxy: str | None) -> httpx.BaseTransport:
+        def pool() -> httpx.HTTPTransport:
+            return limit_connects(httpx.HTTPTransport(verify=tls, limits=limits, retries=0, proxy=proxy), gate)
+
+        _check_proxy(pool, proxy)
+        return ExclusivePoolTransport(pool)
+
+    network: httpx.BaseTransport = ProxyRouter(ProxySettings.from_environment(), pools)
     if config.default_max_age > 0:
         network = DefaultFreshness(network, config.default_max_age)
     return network
+
+
+def _check_proxy(pool: Callable[[], httpx.HTTPTransport], proxy: str | None) -> None:
+    """Fail at once, in one line, on a proxy httpx cannot use (e.g. SOCKS without socksio)."""
+    if proxy is None:
+        return
+    try:
+        pool().close()
+    except (ImportError, ValueError, httpx.InvalidURL) as exc:
+        raise BadInput(f"proxy {redact(proxy)!r} from the environment cannot be used: {first_line(exc)}") from None
+
+
+class ProxyRouter(httpx.BaseTransport):
+    """Sends each request to the pools for its proxy, or to the direct ones."""
+
+    def __init__(self, settings: ProxySettings, pools: Callable[[str | None], httpx.BaseTransport]) -> None:
+        self._settings = settings
+        self._routes: dict[str | None, httpx.BaseTransport] = {None: pools(None)}
+        for scheme, proxy in settings.proxies.items():
+            if scheme != "no" and proxy not in self._routes:
+                self._routes[proxy] = pools(proxy)  # bad settings fail before any request
+
+    def route(self, url: httpx.URL) -> str | None:
+        return self._settings.for_url(url.scheme, url.host, url.port)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        proxy = self.route(request.url)
+        try:
+            return self._routes[proxy].handle_request(request)
+        except httpx.TransportError as exc:
+            if proxy is None:
+                raise
+            raise type(exc)(f"through proxy {redact(proxy)}: {exc}", request=request) from exc
+
+    def close(self) -> None:
+        for transport in self._routes.values():
+            transport.close()
 
 
 def build_client(config: IndexConfig, storage: FileStorage | None, network: httpx.BaseTransport) -> httpx.Client:
