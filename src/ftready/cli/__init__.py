@@ -14,7 +14,7 @@ from .. import __version__
 from ..errors import FtreadyError
 from ..gcpolicy import tune_for_bulk_parsing
 
-COMMANDS = ("status", "deps", "audit", "python", "track", "site", "serve", "test")
+COMMANDS = ("status", "deps", "audit", "python", "track", "site", "serve", "test", "cache")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

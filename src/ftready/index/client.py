@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from packaging.utils import canonicalize_name
 
+from ftready.caches import auto_prune
 from ftready.errors import BadInput, IndexUnavailable, ProjectNotFound
 from ftready.fsutil import atomic_write_bytes
 from ftready.index import coremetadata, jsonapi, simple
@@ -230,6 +231,8 @@ class IndexClient:
     def close(self) -> None:
         self._http.close()
         self._ranges.close()
+        if self.config.use_cache and not self.config.offline:
+            auto_prune(self.config.cache_dir, self.config.cache_max_size)
 
     def __enter__(self) -> IndexClient:
         return self

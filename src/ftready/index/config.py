@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ftready.caches import max_size_from_environment
 from ftready.fsutil import default_cache_dir
 
 PYPI_SIMPLE = "https://pypi.org/simple/"
@@ -20,6 +21,8 @@ class IndexConfig:
     extra_index_urls: tuple[str, ...] = ()
     cache_dir: Path = field(default_factory=default_cache_dir)
     use_cache: bool = True
+    # the caches are pruned to this many bytes at most once a day (0: never; caches.py)
+    cache_max_size: int = field(default_factory=max_size_from_environment)
     offline: bool = False  # answer from the cache only; a miss is `error`
     concurrency: int = 16  # simple pages and JSON API pages in flight at once
     # PEP 658 metadata files in flight at once, on top of `concurrency`: tiny, immutable,
