@@ -28,6 +28,8 @@ from ftready.index.config import IndexConfig
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 10
+_READ = httpx.ByteStream(b"")  # what a response's stream is once its body was read
+
 # Not worth another try: the same request fails the same way.
 FATAL_ERRORS = (httpx.UnsupportedProtocol, httpx.TooManyRedirects, httpx.LocalProtocolError)
 
@@ -185,8 +187,13 @@ class Fetcher:
             if self.cancel.is_set():
                 raise Cancelled("cancelled")
             client = self._ranges if partial else self.client
-            return client.get(url, headers={"Accept": accept, **(headers or {})},
-                              extensions={"caching": {"key": key}})
+            response = client.get(url, headers={"Accept": accept, **(headers or {})},
+                                  extensions={"caching": {"key": key}})
+        # httpx binds a response and its body stream to each other (a reference cycle):
+        # each response, with its request, connection stream and decoder, would wait for
+        # the garbage collector, which a bulk run keeps rare. The body is read by now.
+        response.stream = _READ
+        return response
 
     def _answer(self, url: str, response: httpx.Response, doc: Any) -> Fetched:
         caching = response.extensions.get("caching") or {}
