@@ -130,3 +130,20 @@ def test_limit_connects_installs_one_shared_gate_in_httpx_pools() -> None:
     assert {id(b._gate) for b in backends} == {id(gate)}
     for t in transports:
         t.close()
+
+
+def test_clients_keep_no_cookies(tmp_path) -> None:
+    """Indexes need no cookies; httpx's shared jar would take a lock on every request."""
+    from ftready.index.config import IndexConfig
+    from ftready.index.transport import build_client
+
+    sent: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("cookie"))
+        return httpx.Response(200, headers={"Set-Cookie": "session=abc; Path=/"}, content=b"{}")
+
+    with build_client(IndexConfig(cache_dir=tmp_path), None, httpx.MockTransport(answer)) as client:
+        client.get("https://index.example/simple/six/")
+        client.get("https://index.example/simple/six/")
+        assert sent == [None, None] and not list(client.cookies.jar)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -245,6 +246,17 @@ class ProxyRouter(httpx.BaseTransport):
             transport.close()
 
 
+class NoCookies(http.cookiejar.CookieJar):
+    """A cookie jar that keeps nothing: indexes need no cookies, and httpx consults the
+    client's jar, under one lock shared by every thread, on each request and response."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        pass
+
+    def add_cookie_header(self, request: Any) -> None:
+        pass
+
+
 def build_client(config: IndexConfig, storage: FileStorage | None, network: httpx.BaseTransport) -> httpx.Client:
     """One client for the whole run, shared by every thread; through the HTTP cache when
     ``storage`` is given (range requests, never cached, go without it)."""
@@ -257,5 +269,6 @@ def build_client(config: IndexConfig, storage: FileStorage | None, network: http
         transport=transport,
         timeout=httpx.Timeout(config.timeout),
         headers={"User-Agent": USER_AGENT},
+        cookies=NoCookies(),
         follow_redirects=False,  # http.Fetcher follows them, caching each hop under its URL
     )
