@@ -177,6 +177,11 @@ def test_release_info_reads_the_announced_metadata_file(index_config, files_serv
     with IndexClient(index_config) as client:
         info = client.release_info(files.name, "1.0", metadata_file(Releases(files), "1.0"))
     assert info.classifiers[-1].endswith("3 - Stable")
+    assert cached_files(index_config) == []  # the caller keeps the answer (the verdict memo)
+
+
+def cached_files(config) -> list[Path]:
+    return [p for p in config.cache_dir.rglob("*") if p.is_file() and not p.name.startswith(".")]
 
 
 def test_release_info_reads_the_wheel_tail_when_no_metadata_is_announced(index_config, files_server,
@@ -188,10 +193,7 @@ def test_release_info_reads_the_wheel_tail_when_no_metadata_is_announced(index_c
         info = client.release_info(files.name, "1.0", metadata_file(Releases(files), "1.0"))
     assert info.summary == "A demo — with UTF-8"
     assert ranges == [f"bytes=-{TAIL_BYTES}"]
-    # kept on disk: a warm or offline run reads no range again
-    with IndexClient(replace(index_config, offline=True)) as client:
-        assert client.release_info(files.name, "1.0", metadata_file(Releases(files), "1.0")).summary == "A demo — with UTF-8"
-    assert ranges == [f"bytes=-{TAIL_BYTES}"]
+    assert cached_files(index_config) == []  # the caller keeps the answer (the verdict memo)
 
 
 def test_dist_info_first_and_a_big_zip_directory_take_more_ranges(index_config, files_server,

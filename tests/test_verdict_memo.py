@@ -10,6 +10,7 @@ import pytest
 
 from ftready.commands import verdict_memo
 from ftready.commands.status import PackageRequest, check_packages
+from ftready.errors import IndexUnavailable
 from ftready.index import simple
 from ftready.index.client import IndexClient
 from ftready.index.config import IndexConfig
@@ -58,6 +59,42 @@ def test_a_page_judged_before_is_not_parsed_again(index_config: IndexConfig, par
     assert warm[0].summary and warm[0].summary == cold[0].summary
     assert warm[0].classifier == cold[0].classifier
     assert warm[1].for_target(parse_target("3.13t-manylinux_x86_64")).verdict is Verdict.NO_FT_WHEEL
+
+
+def test_the_memo_keeps_the_release_info_for_warm_and_offline_runs(index_config: IndexConfig) -> None:
+    cold = run(index_config)
+    assert cold[0].summary and all(not s.notes for s in cold)
+    # one file per package, and nothing else per package outside the HTTP cache
+    assert sorted(p.name for p in index_config.cache_dir.iterdir() if not p.name.startswith(".")) \
+        == ["http-v2", "verdicts"]
+    offline = run(dataclasses.replace(index_config, offline=True))  # no metadata read: none could be
+    assert [(s.summary, s.classifier, s.project_urls, s.notes) for s in offline] \
+        == [(s.summary, s.classifier, s.project_urls, s.notes) for s in cold]
+
+
+def test_info_that_could_not_be_read_is_read_on_the_next_run(index_config: IndexConfig, parses: list[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    real = IndexClient.release_info
+    calls: list[str] = []
+
+    def failing(self, name, version, wheel):
+        calls.append(name)
+        raise IndexUnavailable(f"{name}: metadata host down")
+
+    monkeypatch.setattr(IndexClient, "release_info", failing)
+    first = run(index_config, REQUESTS[3:4])
+    assert calls == ["ruff"] and "classifier unknown" in first[0].notes[-1] and not first[0].summary
+
+    def counting(self, name, version, wheel):
+        calls.append(name)
+        return real(self, name, version, wheel)
+
+    monkeypatch.setattr(IndexClient, "release_info", counting)
+    parses.clear()
+    second = run(index_config, REQUESTS[3:4])
+    assert parses == [] and calls == ["ruff", "ruff"] and second[0].summary and not second[0].notes
+    third = run(index_config, REQUESTS[3:4])
+    assert calls == ["ruff", "ruff"] and third[0].summary == second[0].summary  # kept this time
 
 
 def test_other_targets_or_rules_are_judged_afresh(index_config: IndexConfig, parses: list[str],

@@ -28,7 +28,7 @@ from .errors import BadInput
 KINDS = {
     "http-v2": "HTTP responses: simple pages, metadata files",
     "verdicts": "statuses judged from simple pages",
-    "wheel-metadata": "METADATA read from wheel tails",
+    "wheel-metadata": "METADATA read from wheel tails (older ftready; now kept in verdicts)",
     "resolve": "dependency resolutions",
     "toml": "parsed lock and pyproject files",
     "python": "the free-threaded CPython build",

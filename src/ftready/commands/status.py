@@ -7,7 +7,7 @@ Thin orchestration over the index client (I/O, threads) and ``verdicts`` (pure r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -77,19 +77,31 @@ def dedupe(requests: Iterable[PackageRequest]) -> list[PackageRequest]:
     return out
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A judged page whose release info or extra indexes are still to be read (``add_info``)."""
+
+    name: str
+    version: str | None  # the request's pin: with the digest, the memo's key
+    digest: str  # SHA-256 of the simple page
+    judged: Judged
+    fresh: bool  # judged now, not read from the memo: to be saved once its info is known
+
+
 def check_one(client: IndexClient, request: PackageRequest, targets: Sequence[Target],
               memo: VerdictMemo | None = None) -> PackageStatus:
     """Status of one package; index trouble becomes an `error` status, never a guess.
 
-    With a ``memo``, a page judged before for this request is not parsed again."""
+    With a ``memo``, a page judged before for this request is not parsed again, and its
+    release's info is not read again."""
     judged = judge_page(client, request, targets, memo)
-    return judged if isinstance(judged, PackageStatus) else add_info(client, *judged.arg, targets)
+    return judged if isinstance(judged, PackageStatus) else add_info(client, judged.arg, targets, memo)
 
 
 def judge_page(client: IndexClient, request: PackageRequest, targets: Sequence[Target],
-               memo: VerdictMemo | None = None) -> PackageStatus | Then[tuple[str, Judged]]:
-    """The first step of ``check_one``: the page's verdicts (CPU-bound). ``Then((name, judged))``
-    when the release's metadata and extra indexes are still to be read (``add_info``)."""
+               memo: VerdictMemo | None = None) -> PackageStatus | Then[Pending]:
+    """The first step of ``check_one``: the page's verdicts (CPU-bound). ``Then(Pending)``
+    when the release's metadata or extra indexes are still to be read (``add_info``)."""
     name, version = request.name, request.version
     known = None if memo is None else (lambda digest: memo.load(digest, name, version, request.requested))
     try:
@@ -99,35 +111,42 @@ def judge_page(client: IndexClient, request: PackageRequest, targets: Sequence[T
                               f"no project {name!r} on the index", version=version)
     except IndexUnavailable as exc:
         return uniform_status(name, request.requested, targets, Verdict.ERROR, str(exc), version=version)
-    judged = page.known
+    judged, fresh = page.known, page.known is None
     if judged is None:
         assert page.files is not None
         releases = Releases(page.files)
         status = build_status(page.files, targets, requested=request.requested, version=version,
                               releases=releases)
         judged = Judged(status, metadata_file(releases, status.version) if status.version else None)
-        if memo is not None:
-            memo.save(page.digest, name, version, judged)
     status = judged.status
-    if status.version is None or status.targets and status.targets[0].verdict is Verdict.MISSING:
+    final = status.version is None or bool(status.targets) and status.targets[0].verdict is Verdict.MISSING
+    needs_info = not final and bool(client.config.json_url) and judged.info is None
+    if fresh and memo is not None and not needs_info:
+        memo.save(page.digest, name, version, judged)  # else once the info is read
+    if final:
         return status
-    if not client.config.json_url and not client.config.extra_index_urls:
-        return with_info(status, None)
-    return Then((name, judged))
+    if not needs_info and not client.config.extra_index_urls:
+        return with_info(status, judged.info)
+    return Then(Pending(name, version, page.digest, judged, fresh))
 
 
-def add_info(client: IndexClient, name: str, judged: Judged, targets: Sequence[Target]) -> PackageStatus:
+def add_info(client: IndexClient, pending: Pending, targets: Sequence[Target],
+             memo: VerdictMemo | None = None) -> PackageStatus:
     """The second step of ``check_one`` (latency-bound): classifier, summary and links of
-    the judged release, and what the extra indexes serve."""
+    the judged release (kept in the memo with its verdicts), and what the extra indexes
+    serve (read every time: they are other indexes)."""
+    judged = pending.judged
     status = judged.status
     assert status.version is not None
-    info, info_error = None, None
-    if client.config.json_url:
+    info, info_error = judged.info, None
+    if info is None and client.config.json_url:
         try:
-            info = client.release_info(name, status.version, judged.metadata_wheel)
+            info = client.release_info(pending.name, status.version, judged.metadata_wheel)
         except (IndexUnavailable, ProjectNotFound) as exc:
             info_error = str(exc)
-    extra = [_extra(client, url, name, targets) for url in client.config.extra_index_urls]
+        if memo is not None and (pending.fresh or info is not None):
+            memo.save(pending.digest, pending.name, pending.version, replace(judged, info=info))
+    extra = [_extra(client, url, pending.name, targets) for url in client.config.extra_index_urls]
     return with_info(status, info, info_error, [e for e in extra if e])
 
 
@@ -155,7 +174,7 @@ def iter_statuses(
     # they overlap with the page fetches without adding parsing threads.
     for (i, request), outcome in client.map(lambda item: judge_page(client, item[1], targets, memo),
                                             enumerate(requests),
-                                            then=lambda arg: add_info(client, *arg, targets)):
+                                            then=lambda pending: add_info(client, pending, targets, memo)):
         if isinstance(outcome, BaseException):
             outcome = uniform_status(request.name, request.requested, targets, Verdict.ERROR,
                                      f"internal error: {type(outcome).__name__}: {outcome}",

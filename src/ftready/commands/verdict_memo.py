@@ -7,9 +7,13 @@ and the same targets give the same status: a warm run, or a re-run where a proje
 change, reads it back instead of parsing the page again. The key also holds a fingerprint
 of the rules' own source and of ``packaging``, so a changed rule never serves an old answer.
 
-Kept: what ``build_status`` computes from the page, and the wheel to read the release's
-core metadata from (the page is not parsed on a hit); classifiers and extra indexes are
-added afresh on every run. A memo file that cannot be read is a miss, never an error.
+Kept: what ``build_status`` computes from the page, the wheel to read the release's core
+metadata from, and what that metadata says (classifiers, summary, links: immutable for a
+release, and read again only if it could not be read before). On a hit neither the page
+nor the metadata is read again; extra indexes are asked on every run. One file per
+package, and nothing else per package outside the HTTP cache: creating files is most of
+what a cold run's cache writes cost. A memo file that cannot be read is a miss, never an
+error.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import packaging
 from .. import __version__
 from ..fsutil import atomic_write_bytes
 from ..verdicts import model
-from ..verdicts.model import DistFile, PackageStatus, Target
+from ..verdicts.model import DistFile, PackageStatus, ProjectInfo, Target
 from ..verdicts.serialize import from_data, to_data
 
 #: The modules whose code decides a status from a page.
@@ -50,6 +54,7 @@ class Judged:
 
     status: PackageStatus
     metadata_wheel: DistFile | None = None  # where the judged release's core metadata is
+    info: ProjectInfo | None = None  # what it says, once read
 
 
 class VerdictMemo:

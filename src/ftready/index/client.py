@@ -14,7 +14,6 @@ from packaging.utils import canonicalize_name
 
 from ftready.caches import auto_prune
 from ftready.errors import BadInput, IndexUnavailable, ProjectNotFound
-from ftready.fsutil import atomic_write_bytes
 from ftready.index import coremetadata, jsonapi, simple
 from ftready.index.config import IndexConfig
 from ftready.index.http import Fetcher, Stats, parse_object
@@ -77,9 +76,10 @@ class IndexClient:
         self._storage = build_storage(config)
         network = build_network(config)
         self._http = build_client(config, self._storage, network)
-        # Range requests (a wheel's tail) are never cached: they skip the cache's lookups.
-        self._ranges = build_client(config, None, network)
-        self._fetcher = Fetcher(config, self._http, self._storage, ranges=self._ranges)
+        # Range requests (a wheel's tail) and release metadata are never HTTP-cached: they
+        # skip the cache's lookups.
+        self._direct = build_client(config, None, network)
+        self._fetcher = Fetcher(config, self._http, self._storage, direct=self._direct)
 
     @property
     def stats(self) -> Stats:
@@ -133,11 +133,11 @@ class IndexClient:
         fetched = self._fetcher.get(root, simple.ACCEPT, _root_page, "not a JSON project list")
         return fetched.doc or None
 
-    def project_info(self, name: str, version: str | None = None) -> ProjectInfo:
+    def project_info(self, name: str, version: str | None = None, *, cached: bool = True) -> ProjectInfo:
         """Classifiers, summary and links of the latest release, or of ``version``."""
         project = self._canonical(name)
         path = f"{project}/{quote(version, safe='')}/json" if version else f"{project}/json"
-        fetched = self._fetcher.get_json(self._json_root() + path, jsonapi.ACCEPT)
+        fetched = self._fetcher.get_json(self._json_root() + path, jsonapi.ACCEPT, cached=cached)
         return jsonapi.parse_project_info(fetched.doc, name=project)
 
     def release_info(self, name: str, version: str, wheel: DistFile | None) -> ProjectInfo:
@@ -149,45 +149,28 @@ class IndexClient:
         (wheels put .dist-info last), else the JSON API (per release when the index has it,
         else the project page when ``version`` is its latest). Raises like the other methods
         when none answers.
+
+        Nothing of it goes to the HTTP cache: the caller keeps the answer (``status`` keeps
+        it in the verdict memo, beside the verdicts it belongs to), which saves a cache file
+        per package on a cold run (file creation is most of a cache write).
         """
         if wheel is not None and wheel.has_metadata:
             try:
-                fetched = self._fetcher.get_text(wheel.url + ".metadata")
+                fetched = self._fetcher.get_text(wheel.url + ".metadata", cached=False)
                 return coremetadata.parse_core_metadata(name, version, fetched.doc.encode())
             except ProjectNotFound:
                 pass  # announced but not served: read it from the wheel's tail instead
         if wheel is not None:
-            raw = self._metadata_from_ranges(wheel.url)
+            raw = self._fetch_metadata_ranges(wheel.url)
             if raw is not None:
                 return coremetadata.parse_core_metadata(name, version, raw)
         try:
-            return self.project_info(name, version)
+            return self.project_info(name, version, cached=False)
         except ProjectNotFound:
-            latest = self.project_info(name)
+            latest = self.project_info(name, cached=False)
             if latest.version != version:
                 raise
             return latest
-
-    def _metadata_from_ranges(self, url: str) -> bytes | None:
-        """A wheel's METADATA from its tail, plus up to two more ranges it points to.
-
-        Kept on disk by URL (a wheel never changes): range answers are not HTTP-cached, and
-        warm or ``--offline`` runs should not lose the classifier.
-        """
-        memo = None
-        if self.config.use_cache:
-            memo = self.config.cache_dir / "wheel-metadata" / hashlib.sha256(url.encode()).hexdigest()
-            try:
-                return memo.read_bytes()
-            except OSError:
-                pass
-        found = self._fetch_metadata_ranges(url)
-        if found is not None and memo is not None:
-            try:
-                atomic_write_bytes(memo, found)
-            except OSError:
-                pass  # a cache that cannot be written is only slower
-        return found
 
     def _fetch_metadata_ranges(self, url: str) -> bytes | None:
         try:
@@ -230,7 +213,7 @@ class IndexClient:
 
     def close(self) -> None:
         self._http.close()
-        self._ranges.close()
+        self._direct.close()
         if self.config.use_cache and not self.config.offline:
             auto_prune(self.config.cache_dir, self.config.cache_max_size)
 

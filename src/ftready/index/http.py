@@ -85,10 +85,10 @@ class Fetcher:
     """Sends GETs for JSON documents through one shared client, politely."""
 
     def __init__(self, config: IndexConfig, client: httpx.Client, storage: FileStorage | None,
-                 *, ranges: httpx.Client | None = None) -> None:
+                 *, direct: httpx.Client | None = None) -> None:
         self.config = config
         self.client = client
-        self._ranges = ranges or client  # for partial requests: no cache in the way
+        self._direct = direct or client  # partial and uncached requests: no cache in the way
         self.storage = storage
         self.stats = Stats()
         self.cancel = threading.Event()
@@ -99,13 +99,13 @@ class Fetcher:
         self._pause_lock = threading.Lock()
         self._pause_until = 0.0  # monotonic; a 429's Retry-After holds back every thread
 
-    def get_json(self, url: str, accept: str) -> Fetched:
+    def get_json(self, url: str, accept: str, *, cached: bool = True) -> Fetched:
         """GET a JSON object (see ``get``)."""
-        return self.get(url, accept, parse_object, "invalid JSON")
+        return self.get(url, accept, parse_object, "invalid JSON", cached=cached)
 
-    def get_text(self, url: str, accept: str = "text/plain") -> Fetched:
+    def get_text(self, url: str, accept: str = "text/plain", *, cached: bool = True) -> Fetched:
         """GET a UTF-8 text document, e.g. a PEP 658 ``.metadata`` file (see ``get``)."""
-        return self.get(url, accept, _parse_text, "not UTF-8 text", lane="metadata")
+        return self.get(url, accept, _parse_text, "not UTF-8 text", lane="metadata", cached=cached)
 
     def get_range(self, url: str, spec: str) -> Fetched:
         """Part of a file: ``spec`` is ``-N`` (the last N bytes) or ``A-B``; ``doc`` is
@@ -116,8 +116,12 @@ class Fetcher:
                         headers={"Range": f"bytes={spec}"}, partial=True)
 
     def get(self, url: str, accept: str, parse: Callable[[bytes], Any | None], invalid: str,
-            *, lane: str = "pages", headers: dict[str, str] | None = None, partial: bool = False) -> Fetched:
+            *, lane: str = "pages", headers: dict[str, str] | None = None, partial: bool = False,
+            cached: bool = True) -> Fetched:
         """GET ``url`` and ``parse`` it; ProjectNotFound on 404, IndexUnavailable otherwise.
+
+        ``cached=False`` for what is kept elsewhere (e.g. in the verdict memo): the HTTP
+        cache then neither answers nor stores it (offline, that is a miss).
 
         ``parse`` returns None for a body it cannot use (retried, never cached). Redirects
         are followed here, not by httpx, so that each hop is cached under its own URL (and
@@ -129,7 +133,7 @@ class Fetcher:
             key = f"{accept} {url}"
             wait: float | None = None
             try:
-                response = self._send(url, accept, key, lane, headers, partial)
+                response = self._send(url, accept, key, lane, headers, partial or not cached)
             except httpx.TimeoutException as exc:
                 reason = f"timed out ({type(exc).__name__})"
             except FATAL_ERRORS as exc:
@@ -181,12 +185,12 @@ class Fetcher:
             self.storage.remove_entry(entry_id(key))
 
     def _send(self, url: str, accept: str, key: str, lane: str,
-              headers: dict[str, str] | None = None, partial: bool = False) -> httpx.Response:
+              headers: dict[str, str] | None = None, direct: bool = False) -> httpx.Response:
         self._wait_for_pause()
         with self._lanes[lane]:
             if self.cancel.is_set():
                 raise Cancelled("cancelled")
-            client = self._ranges if partial else self.client
+            client = self._direct if direct else self.client
             response = client.get(url, headers={"Accept": accept, **(headers or {})},
                                   extensions={"caching": {"key": key}})
         # httpx binds a response and its body stream to each other (a reference cycle):
