@@ -66,21 +66,34 @@ def test_each_job_starts_in_a_fresh_context_like_a_new_thread() -> None:
 
 
 def test_nested_runs_get_their_own_workers() -> None:
+    """A nested run never borrows a worker that is busy in the enclosing run (a worker
+    that already finished its part there is idle, and fair game)."""
     outer_threads: set[int] = set()
-    inner_threads: set[int] = set()
+    busy: set[int] = set()  # outer workers inside outer() right now
+    clashes: list[int] = []
+    inner_calls: list[int] = []
     lock = threading.Lock()
 
     def inner() -> None:
+        me = threading.get_ident()
         with lock:
-            inner_threads.add(threading.get_ident())
+            inner_calls.append(me)
+            if me in busy:
+                clashes.append(me)
 
     def outer() -> None:
+        me = threading.get_ident()
         with lock:
-            outer_threads.add(threading.get_ident())
-        run_threaded(inner, threads=2, iterations=1)
+            outer_threads.add(me)
+            busy.add(me)
+        try:
+            run_threaded(inner, threads=2, iterations=1)
+        finally:
+            with lock:
+                busy.discard(me)
 
     run_threaded(outer, threads=2, iterations=2)
-    assert len(outer_threads) == 2 and not outer_threads & inner_threads
+    assert len(outer_threads) == 2 and len(inner_calls) == 8 and clashes == []
 
 
 def test_a_hung_worker_is_retired_and_never_handed_out_again() -> None:
