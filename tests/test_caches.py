@@ -57,6 +57,16 @@ def test_prune_spares_temporary_files_being_written(cache: Path) -> None:
     assert young.exists() and not stale.exists()
 
 
+def test_a_database_goes_with_its_journal_and_a_journal_never_alone(cache: Path) -> None:
+    db = put(cache, "verdicts/memo.sqlite3", 3000, age=7000)
+    journal = put(cache, "verdicts/memo.sqlite3-journal", 3000, age=9999)
+    prune(cache, 4000)
+    assert not db.exists() and not journal.exists()
+    lone = put(cache, "verdicts/other.sqlite3-journal", 3000, age=9999)
+    prune(cache, 0)
+    assert lone.exists()
+
+
 def test_clear_removes_the_data_caches_or_what_is_named(cache: Path) -> None:
     done = clear(cache)
     assert sorted(p.name for p in cache.iterdir()) == ["bench", "python"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
+import zlib
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -49,7 +52,7 @@ def run(config: IndexConfig, requests=REQUESTS, targets=TARGETS) -> list[Package
 def test_a_page_judged_before_is_not_parsed_again(index_config: IndexConfig, parses: list[str]) -> None:
     cold = run(index_config)
     assert sorted(parses) == ["numpy", "numpy", "requests", "ruff"]
-    assert len(list((index_config.cache_dir / "verdicts").iterdir())) == 4
+    assert rows(index_config) == 4
     parses.clear()
     warm = run(index_config)
     assert parses == []
@@ -127,11 +130,63 @@ def test_a_changed_page_is_judged_afresh(index_config: IndexConfig, test_index, 
 
 def test_an_unreadable_memo_is_a_miss(index_config: IndexConfig, parses: list[str]) -> None:
     cold = run(index_config, REQUESTS[2:3])
-    for path in (index_config.cache_dir / "verdicts").iterdir():
-        path.write_bytes(b'{"status": {"name": 1')
+    with closing(sqlite3.connect(memo_file(index_config))) as conn, conn:
+        conn.execute("UPDATE memo SET value = ?", (zlib.compress(b'{"status": {"name": 1'),))
     parses.clear()
     warm = run(index_config, REQUESTS[2:3])
     assert parses == ["requests"] and stable(warm[0]) == stable(cold[0])
+
+
+def test_a_damaged_memo_database_is_set_aside_and_started_afresh(index_config: IndexConfig,
+                                                                 parses: list[str]) -> None:
+    cold = run(index_config, REQUESTS[2:3])
+    memo_file(index_config).write_bytes(b"this is not a database" * 100)
+    parses.clear()
+    again = run(index_config, REQUESTS[2:3])
+    assert parses == ["requests"] and stable(again[0]) == stable(cold[0])
+    assert rows(index_config) == 1
+    assert any(p.name.startswith("memo.sqlite3.damaged-") for p in memo_file(index_config).parent.iterdir())
+    parses.clear()
+    run(index_config, REQUESTS[2:3])
+    assert parses == []
+
+
+def test_saves_are_written_in_batches_and_by_close(tmp_path: Path) -> None:
+    status = run_status_fixture()
+    memo = verdict_memo.VerdictMemo(tmp_path / "verdicts", TARGETS)
+    for i in range(verdict_memo.BATCH + 1):
+        memo.save(f"{i:064x}", "six", None, verdict_memo.Judged(status))
+    assert memo.load(f"{0:064x}", "six", None, "six") is not None  # written: a batch was full
+    assert memo.load(f"{verdict_memo.BATCH:064x}", "six", None, "six") is not None  # buffered
+    other = verdict_memo.VerdictMemo(tmp_path / "verdicts", TARGETS)
+    assert other.load(f"{verdict_memo.BATCH:064x}", "six", None, "six") is None  # not written yet
+    memo.close()
+    assert other.load(f"{verdict_memo.BATCH:064x}", "six", None, "six") is not None
+
+
+def test_the_memo_keeps_its_newest_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verdict_memo, "MAX_ROWS", 3)
+    memo = verdict_memo.VerdictMemo(tmp_path / "verdicts", TARGETS)
+    status = run_status_fixture()
+    for i in range(5):
+        memo.save(f"{i:064x}", "six", None, verdict_memo.Judged(status))
+        memo.close()
+    assert [memo.load(f"{i:064x}", "six", None, "six") is not None for i in range(5)] == [False, False, True, True, True]
+
+
+def run_status_fixture() -> PackageStatus:
+    from ftready.verdicts.status import uniform_status
+
+    return uniform_status("six", "six", TARGETS, Verdict.PURE, "", version="1.17.0")
+
+
+def memo_file(config: IndexConfig) -> Path:
+    return config.cache_dir / "verdicts" / verdict_memo.FILE
+
+
+def rows(config: IndexConfig) -> int:
+    with closing(sqlite3.connect(memo_file(config))) as conn:
+        return int(conn.execute("SELECT count(*) FROM memo").fetchone()[0])
 
 
 def test_no_memo_without_a_cache(index_config: IndexConfig, parses: list[str]) -> None:

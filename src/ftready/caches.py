@@ -39,6 +39,9 @@ DEFAULT_MAX_SIZE = 2 * 2**30
 PRUNE_EVERY = 24 * 3600  # seconds between automatic prunes
 STAMP = ".last-prune"
 TEMP_GRACE = 3600  # a temporary file this young may belong to a write going on
+# A SQLite database's own files: deleted with their database, never alone (a journal left
+# without its database would be applied to the next one of that name).
+SQLITE_COMPANIONS = ("-journal", "-wal", "-shm")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 
 
@@ -131,6 +134,8 @@ def prune(root: Path, max_bytes: int, *, now: float | None = None) -> Pruned:
             pass
         except OSError:
             continue
+        for suffix in SQLITE_COMPANIONS:
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
         total -= size
         files += 1
         freed += size
@@ -195,6 +200,8 @@ def _prunable(root: Path, now: float) -> Iterator[tuple[float, int, Path]]:
         for mtime, size, file in _files(path):
             if file.name.endswith(".tmp") and now - mtime < TEMP_GRACE:
                 continue  # probably being written right now
+            if file.name.endswith(SQLITE_COMPANIONS):
+                continue
             yield mtime, size, file
 
 

@@ -172,14 +172,18 @@ def iter_statuses(
     # Pages are fetched and judged on config.concurrency threads, as many as pages in
     # flight; metadata and extra-index requests (their own lane) on other threads, so that
     # they overlap with the page fetches without adding parsing threads.
-    for (i, request), outcome in client.map(lambda item: judge_page(client, item[1], targets, memo),
-                                            enumerate(requests),
-                                            then=lambda pending: add_info(client, pending, targets, memo)):
-        if isinstance(outcome, BaseException):
-            outcome = uniform_status(request.name, request.requested, targets, Verdict.ERROR,
-                                     f"internal error: {type(outcome).__name__}: {outcome}",
-                                     version=request.version)
-        yield i, outcome
+    try:
+        for (i, request), outcome in client.map(lambda item: judge_page(client, item[1], targets, memo),
+                                                enumerate(requests),
+                                                then=lambda pending: add_info(client, pending, targets, memo)):
+            if isinstance(outcome, BaseException):
+                outcome = uniform_status(request.name, request.requested, targets, Verdict.ERROR,
+                                         f"internal error: {type(outcome).__name__}: {outcome}",
+                                         version=request.version)
+            yield i, outcome
+    finally:
+        if memo is not None:
+            memo.close()  # what is still buffered
 
 
 def check_packages(
