@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -197,18 +198,42 @@ def serve(names_file: str) -> None:
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """(seconds, peak RSS in bytes, stdout) of ``python -m ftready ARGS``, via wait4's rusage."""
+    """(seconds, peak RSS in bytes, stdout) of ``python -m ftready ARGS``.
+
+    The peak is the child's own high-water mark (``VmHWM``), polled from /proc while it
+    runs: in our gVisor sandbox ``wait4``'s ``ru_maxrss`` covered more than that one
+    process (the same figure came back for every child, the index server's included).
+    Where /proc has no such field, ``ru_maxrss`` it is."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "ftready", *args], env=env, stdout=out, stderr=err)
+        peak = [0]
+        watcher = threading.Thread(target=_watch_peak, args=(proc, peak), daemon=True)
+        watcher.start()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
+        watcher.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if proc.returncode:
             raise SystemExit(f"ftready {' '.join(args)} failed ({proc.returncode}):\n{err.read()}")
-        return seconds, usage.ru_maxrss * 1024, out.read()  # ru_maxrss is in kB on Linux
+        return seconds, peak[0] or usage.ru_maxrss * 1024, out.read()  # ru_maxrss is in kB on Linux
+
+
+def _watch_peak(proc: subprocess.Popen[bytes], peak: list[int]) -> None:
+    """Keep ``peak[0]`` at the process's VmHWM (bytes) until it exits (0 without /proc)."""
+    status = Path(f"/proc/{proc.pid}/status")
+    while True:
+        try:
+            text = status.read_text()
+        except OSError:
+            return
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        if "VmHWM" not in fields:  # exited: a zombie has no memory fields
+            return
+        peak[0] = max(peak[0], int(fields["VmHWM"].split()[0]) * 1024)
+        time.sleep(0.05)
 
 
 def build_site_db(db: Path, names: list[str], distinct: int = 600) -> None:
