@@ -1,7 +1,7 @@
 """`ftready status`: fetch index data for packages and judge them on every target.
 
 Thin orchestration over the index client (I/O, threads) and ``verdicts`` (pure rules).
-``check_packages`` is the engine that deps and track reuse.
+``iter_statuses`` is the engine that deps (through ``check_packages``) and track reuse.
 """
 
 from __future__ import annotations
@@ -88,20 +88,12 @@ class Pending:
     fresh: bool  # judged now, not read from the memo: to be saved once its info is known
 
 
-def check_one(client: IndexClient, request: PackageRequest, targets: Sequence[Target],
-              memo: VerdictMemo | None = None) -> PackageStatus:
-    """Status of one package; index trouble becomes an `error` status, never a guess.
-
-    With a ``memo``, a page judged before for this request is not parsed again, and its
-    release's info is not read again."""
-    judged = judge_page(client, request, targets, memo)
-    return judged if isinstance(judged, PackageStatus) else add_info(client, judged.arg, targets, memo)
-
-
 def judge_page(client: IndexClient, request: PackageRequest, targets: Sequence[Target],
                memo: VerdictMemo | None = None) -> PackageStatus | Then[Pending]:
-    """The first step of ``check_one``: the page's verdicts (CPU-bound). ``Then(Pending)``
-    when the release's metadata or extra indexes are still to be read (``add_info``)."""
+    """The first step of a package's status (``iter_statuses``): the page's verdicts
+    (CPU-bound), not parsed again when the ``memo`` judged this page before.
+    ``Then(Pending)`` when the release's metadata or extra indexes are still to be read
+    (``add_info``)."""
     name, version = request.name, request.version
     known = None if memo is None else (lambda digest: memo.load(digest, name, version, request.requested))
     try:
@@ -132,9 +124,9 @@ def judge_page(client: IndexClient, request: PackageRequest, targets: Sequence[T
 
 def add_info(client: IndexClient, pending: Pending, targets: Sequence[Target],
              memo: VerdictMemo | None = None) -> PackageStatus:
-    """The second step of ``check_one`` (latency-bound): classifier, summary and links of
-    the judged release (kept in the memo with its verdicts), and what the extra indexes
-    serve (read every time: they are other indexes)."""
+    """The second step of a package's status (latency-bound): classifier, summary and
+    links of the judged release (kept in the memo with its verdicts), and what the extra
+    indexes serve (read every time: they are other indexes)."""
     judged = pending.judged
     status = judged.status
     assert status.version is not None

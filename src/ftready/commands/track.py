@@ -1,9 +1,9 @@
 """`ftready track`: judge the ranked packages and record a dated snapshot in the store.
 
 The status engine (``iter_statuses``) fetches in parallel and hands each status to the
-calling thread, the only one that writes to SQLite; statuses are not kept in memory. Batches are committed as
-they fill, so Ctrl-C or a kill loses at most one uncommitted batch and the next run of the
-same day picks up the rest.
+calling thread, the only one that writes to SQLite; statuses are not kept in memory.
+Batches are committed as they fill, so Ctrl-C or a kill loses at most one uncommitted
+batch and the next run of the same day picks up the rest.
 
 Re-runs are cheap: the index client revalidates its HTTP cache with conditional requests,
 and a package whose simple page is byte for byte the one its stored status was judged from
