@@ -92,15 +92,9 @@ def max_size_from_environment() -> int:
 def usage(root: Path) -> list[CacheUsage]:
     """Every cache directory under ``root`` (known kinds first), with its size."""
     found = sorted((p for p in _subdirs(root)), key=lambda p: (p.name not in KINDS, p.name))
-    out = []
-    for path in found:
-        files = size = 0
-        for _, entry_size, _ in _files(path):
-            files += 1
-            size += entry_size
-        out.append(CacheUsage(path.name, path, files, size,
-                              KINDS.get(path.name, "not a cache of this version (kept unless named)")))
-    return out
+    return [CacheUsage(path.name, path, *_count(path),
+                       KINDS.get(path.name, "not a cache of this version (kept unless named)"))
+            for path in found]
 
 
 def clear(root: Path, kinds: Iterable[str] = ()) -> Pruned:
@@ -112,9 +106,8 @@ def clear(root: Path, kinds: Iterable[str] = ()) -> Pruned:
     files = size = 0
     for path in _subdirs(root):
         if (path.name in wanted) if wanted else (path.name in PRUNABLE):
-            for _, entry_size, _ in _files(path):
-                files += 1
-                size += entry_size
+            counted = _count(path)
+            files, size = files + counted[0], size + counted[1]
             shutil.rmtree(path, ignore_errors=True)
     return Pruned(files, size, _prunable_bytes(root))
 
@@ -191,6 +184,12 @@ def _files(directory: Path) -> Iterator[tuple[float, int, Path]]:
                         continue
         except OSError:
             continue
+
+
+def _count(directory: Path) -> tuple[int, int]:
+    """(files, bytes) below ``directory``."""
+    sizes = [size for _, size, _ in _files(directory)]
+    return len(sizes), sum(sizes)
 
 
 def _prunable(root: Path, now: float) -> Iterator[tuple[float, int, Path]]:
