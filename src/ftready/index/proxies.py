@@ -11,9 +11,8 @@ standard library's rules (``urllib.request``): ``HTTPS_PROXY``/``HTTP_PROXY`` pe
 from __future__ import annotations
 
 import urllib.request
-from urllib.parse import urlsplit
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from ftready.errors import BadInput
 
@@ -24,7 +23,7 @@ SCHEMES = ("http", "https", "socks5", "socks5h")  # what httpx's proxy support a
 class ProxySettings:
     """Proxy URLs by request scheme (``"all"`` for any), and the ``NO_PROXY`` list."""
 
-    proxies: Mapping[str, str] = field(default_factory=dict)
+    proxies: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_environment(cls) -> ProxySettings:
@@ -44,7 +43,7 @@ class ProxySettings:
         if proxy is None:
             return None
         where = host if port is None else f"{host}:{port}"
-        if "no" in self.proxies and urllib.request.proxy_bypass_environment(where, dict(self.proxies)):
+        if "no" in self.proxies and urllib.request.proxy_bypass_environment(where, self.proxies):
             return None
         return proxy
 
