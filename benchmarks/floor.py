@@ -26,6 +26,8 @@ from urllib.parse import urljoin
 
 import httpx
 
+from ftready.index.coremetadata import TAIL_BYTES
+
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 
 
@@ -88,17 +90,17 @@ def _last_wheel(doc: dict | None) -> dict | None:
 def fetch_floor_with_metadata(names: list[str], index_url: str, concurrency: int,
                               metadata_concurrency: int = 32) -> float:
     """The floor, plus one wheel's core metadata per project: its ``.metadata`` file when
-    the page announces one, else the wheel's last 64 KB (where METADATA sits), read on
+    the page announces one, else the wheel's tail as ftready reads it (``TAIL_BYTES``), read on
     ``metadata_concurrency`` more threads as ftready does. Nothing is parsed but the pages."""
     root = index_url.rstrip("/") + "/"
     clients = _Clients()
 
-    def metadata(wheel: dict) -> int:
-        url = urljoin(f"{root}x/", wheel["url"])
+    def metadata(wheel: dict, page_url: str) -> int:
+        url = urljoin(page_url, wheel["url"])  # PEP 691 allows URLs relative to the page
         if wheel.get("core-metadata") or wheel.get("dist-info-metadata"):
             response = clients.get().get(url + ".metadata")
         else:
-            response = clients.get().get(url, headers={"Range": "bytes=-65536"})
+            response = clients.get().get(url, headers={"Range": f"bytes=-{TAIL_BYTES}"})
         return len(response.content)
 
     try:
@@ -106,7 +108,7 @@ def fetch_floor_with_metadata(names: list[str], index_url: str, concurrency: int
         with ThreadPoolExecutor(max_workers=metadata_concurrency) as reads:
             def page(name: str) -> Future[int] | None:  # its metadata read starts at once
                 wheel = _last_wheel(_page(clients, root, name))
-                return reads.submit(metadata, wheel) if wheel is not None else None
+                return reads.submit(metadata, wheel, f"{root}{name}/") if wheel is not None else None
 
             with ThreadPoolExecutor(max_workers=concurrency) as pages:
                 pending = list(pages.map(page, names))
