@@ -26,8 +26,8 @@ from pathlib import Path
 from .errors import BadInput
 
 KINDS = {
-    "http-v2": "HTTP responses: simple pages, metadata files",
-    "verdicts": "statuses judged from simple pages",
+    "http-v2": "HTTP responses: simple pages",
+    "verdicts": "statuses judged from simple pages, with release info",
     "wheel-metadata": "METADATA read from wheel tails (older ftready; now kept in verdicts)",
     "resolve": "dependency resolutions",
     "toml": "parsed lock and pyproject files",
