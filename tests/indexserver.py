@@ -175,6 +175,8 @@ class TestIndex:
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
 
     def leave(self, entry: Logged) -> None:
+        """Log a request; called before its reply is written, so a client that has its
+        answer always finds the request in ``log``."""
         with self._lock:
             self._in_flight -= 1
             self.log.append(entry)
@@ -221,20 +223,27 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         index = self.index
         index.enter()
-        conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
-        status = 0
+        self._logged = False
         try:
             if index.latency:
                 index.wait(index.latency)
-            status = self._answer(index)
+            self._answer(index)
         finally:
-            index.leave(Logged("GET", self.path, status, conditional))
+            self._log(0)  # only if the answer failed before logging itself
+
+    def _log(self, status: int) -> None:
+        """Log this request once, before its reply goes out (see ``TestIndex.leave``)."""
+        if not self._logged:
+            self._logged = True
+            conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
+            self.index.leave(Logged("GET", self.path, status, conditional))
 
     def _answer(self, index: TestIndex) -> int:
         fault = index.faults.take(self.path)
         if fault is not None and fault.kind == "slow":
             index.wait(fault.delay)
         if fault is not None and fault.kind == "reset":
+            self._log(-1)
             self._reset()
             return -1
         if fault is not None and fault.kind == "status":
@@ -250,6 +259,7 @@ class _Handler(BaseHTTPRequestHandler):
         if page.serial:
             headers["X-PyPI-Last-Serial"] = page.serial
         if fault is not None and fault.kind == "truncate":
+            self._log(-2)
             self.send_response(200)
             self._headers(page.content_type, len(page.body), headers)
             self.wfile.write(page.body[: len(page.body) // 2])
@@ -283,6 +293,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _send(self, status: int, body: bytes, content_type: str | None, extra: dict[str, str]) -> int:
+        self._log(status)
         self.send_response(status)
         self._headers(content_type, len(body), extra)
         if body:
