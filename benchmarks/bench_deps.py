@@ -46,10 +46,11 @@ THEIR_CLASS = {"🧵": "ft-wheel", "🐍": "pure", "🐌": "no-support"}
 def run_ours(cache: Path, targets: tuple[Target, ...], offline: bool = False) -> tuple[float, DepsReport, str]:
     """One in-process `ftready deps` (what the CLI does, minus interpreter start-up)."""
     start = time.perf_counter()
-    project = load_input(PROJECT)
-    with IndexClient(IndexConfig(json_url=None, cache_dir=cache, offline=offline)) as client:
+    config = IndexConfig(json_url=None, cache_dir=cache, offline=offline)
+    project = load_input(PROJECT, memo_dir=config.cache_for("toml"))
+    with IndexClient(config) as client:
         report = check_project(client, project, targets,
-                               ResolveOptions(cache_dir=cache / "resolve", offline=offline))
+                               ResolveOptions(cache_dir=config.cache_for("resolve"), offline=offline))
         stats = client.stats
     return time.perf_counter() - start, report, f"{stats}"
 

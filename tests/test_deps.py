@@ -15,6 +15,7 @@ from ftready.commands.deps import Action, DepsReport, advise, check_project
 from ftready.index.client import IndexClient
 from ftready.index.config import IndexConfig
 from ftready.inputs import load_input
+from ftready.inputs.tomlfile import MEMO_MIN_BYTES
 from ftready.resolve import ResolveOptions
 from ftready.verdicts.model import AuditResult, TargetStatus, Verdict
 from ftready.verdicts.targets import parse_target, select_targets
@@ -178,6 +179,23 @@ def test_cli_json_and_exit_codes(fake_index: FakeIndex, tmp_path: Path, capsys: 
     assert _cli(fake_index, tmp_path, str(req), "-t", L13.name, "-f", "json", "--fail-on", "upgrade") == 1
     assert _cli(fake_index, tmp_path, str(req), "-t", W13.name, "-f", "json") == 1  # winhelper blocked
     assert _cli(fake_index, tmp_path, str(req), "-t", W13.name, "-f", "json", "--fail-on", "never") == 0
+    capsys.readouterr()
+
+
+def test_cli_keeps_a_big_lock_parsed_under_cache_dir(fake_index: FakeIndex, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FTREADY_CACHE_DIR", str(tmp_path / "default-cache"))
+    project = tmp_path / "project"
+    project.mkdir()
+    padding = "".join(f"# {i:06d} {'.' * 60}\n" for i in range(MEMO_MIN_BYTES // 60))
+    (project / "uv.lock").write_text(UV_LOCK + padding)
+    assert _cli(fake_index, tmp_path, str(project), "-t", L13.name, "-f", "json") == 1  # ghost is blocked
+    assert {r["name"] for r in json.loads(capsys.readouterr().out)["results"]} >= {"fastjson", "ghost"}
+    assert len(list((tmp_path / "cache" / "toml").glob("*.json"))) == 1
+    assert not (tmp_path / "default-cache").exists()  # --cache-dir is the only place written
+    again = main(["deps", str(project), "-t", L13.name, "-f", "json", "--index-url", fake_index.url, "--no-cache"])
+    assert again == 1 and not (tmp_path / "default-cache").exists()
     capsys.readouterr()
 
 

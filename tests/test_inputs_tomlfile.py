@@ -11,8 +11,7 @@ from ftready.inputs import tomlfile
 
 
 @pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
-    monkeypatch.setenv("FTREADY_CACHE_DIR", str(tmp_path / "cache"))
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = tomlfile.loads_toml
 
@@ -34,19 +33,19 @@ def big_lock(path: Path, extra: str = "") -> Path:
 
 def test_a_big_file_is_parsed_once_per_content(parses: list[str], tmp_path: Path) -> None:
     lock = big_lock(tmp_path / "uv.lock")
-    first, text = tomlfile.load_toml(lock)
-    again, text_again = tomlfile.load_toml(lock)
+    first, text = tomlfile.load_toml(lock, tmp_path / "memo")
+    again, text_again = tomlfile.load_toml(lock, tmp_path / "memo")
     assert parses == [str(lock)] and first == again and text == text_again
     assert again["package"][5999] == {"name": "p5999", "version": "1.5999", "sdist": {"url": "https://x/p5999.tar.gz"}}
     lock.write_text(lock.read_text().replace('"1.5999"', '"2.0"'))
-    assert tomlfile.load_toml(lock)[0]["package"][5999]["version"] == "2.0"
+    assert tomlfile.load_toml(lock, tmp_path / "memo")[0]["package"][5999]["version"] == "2.0"
     assert len(parses) == 2
 
 
 def test_what_json_cannot_hold_is_parsed_every_time(parses: list[str], tmp_path: Path) -> None:
     lock = big_lock(tmp_path / "uv.lock", extra="created = 2026-12-01T10:00:00Z")
-    assert tomlfile.load_toml(lock)[0]["created"].year == 2026
-    assert tomlfile.load_toml(lock)[0]["created"].year == 2026
+    assert tomlfile.load_toml(lock, tmp_path / "memo")[0]["created"].year == 2026
+    assert tomlfile.load_toml(lock, tmp_path / "memo")[0]["created"].year == 2026
     assert len(parses) == 2
 
 
@@ -54,13 +53,21 @@ def test_a_bad_big_file_fails_the_same_way_every_time(parses: list[str], tmp_pat
     lock = big_lock(tmp_path / "uv.lock", extra="broken = [")
     for _ in range(2):
         with pytest.raises(BadInput) as err:
-            tomlfile.load_toml(lock)
+            tomlfile.load_toml(lock, tmp_path / "memo")
         assert err.value.path == str(lock) and err.value.line in (2, 3)
 
 
 def test_small_files_are_not_kept(parses: list[str], tmp_path: Path) -> None:
     small = tmp_path / "pyproject.toml"
     small.write_text('[project]\nname = "x"\n')
-    tomlfile.load_toml(small)
-    tomlfile.load_toml(small)
+    tomlfile.load_toml(small, tmp_path / "memo")
+    tomlfile.load_toml(small, tmp_path / "memo")
+    assert len(parses) == 2 and not (tmp_path / "memo").exists()
+
+
+def test_without_a_memo_dir_nothing_is_kept(parses: list[str], tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("FTREADY_CACHE_DIR", str(tmp_path / "cache"))
+    lock = big_lock(tmp_path / "uv.lock")
+    tomlfile.load_toml(lock)
+    tomlfile.load_toml(lock)
     assert len(parses) == 2 and not (tmp_path / "cache").exists()

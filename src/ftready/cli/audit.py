@@ -13,6 +13,7 @@ from rich.text import Text
 
 from ..commands.audit import AuditInput, audit_environment, audit_packages, read_audit_input
 from ..errors import BadInput
+from ..fsutil import default_cache_dir
 from ..runtime.processes import Terminated, cleanup_on_signals
 from ..runtime.venv import temporary_directory
 from ..verdicts.model import AuditResult
@@ -87,7 +88,7 @@ def _inputs(args: argparse.Namespace) -> AuditInput:
     parts = [AuditInput(tuple(args.packages))]
     parts += [read_audit_input(path, kind="requirements") for path in args.requirement]
     if args.project:
-        parts.append(read_audit_input(args.project))
+        parts.append(read_audit_input(args.project, memo_dir=default_cache_dir() / "toml"))
     merged = AuditInput(
         requirements=tuple(dict.fromkeys(r for p in parts for r in p.requirements)),
         constraints=tuple(dict.fromkeys(c for p in parts for c in p.constraints)),

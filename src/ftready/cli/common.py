@@ -88,9 +88,10 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
                        help="also look here (e.g. a nightly-wheels index); reported separately")
     group.add_argument("--offline", action="store_true", default=None,
                        help="answer from the HTTP cache only; a miss is an error")
-    group.add_argument("--no-cache", action="store_true", help="do not read or write the HTTP cache")
+    group.add_argument("--no-cache", action="store_true", help="do not read or write ftready's caches")
     group.add_argument("--cache-dir", type=Path, metavar="DIR",
-                       help=f"HTTP cache location (default {default_cache_dir()})")
+                       help=f"where caches are kept: HTTP responses, verdicts, resolutions, parsed "
+                            f"lock files (default {default_cache_dir()})")
     group.add_argument("--concurrency", type=positive_int, metavar="N",
                        help="parallel requests (default 16)")
 

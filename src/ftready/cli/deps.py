@@ -88,18 +88,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 def resolve_options(args: argparse.Namespace) -> ResolveOptions:
     config = index_config(args)
     return ResolveOptions(index_url=config.index_url,
-                          cache_dir=config.cache_dir / "resolve" if config.use_cache else None,
+                          cache_dir=config.cache_for("resolve"),
                           offline=config.offline)
 
 
 def run(args: argparse.Namespace, audit: Mapping[str, AuditResult] | None = None) -> int:
     if args.python and args.input_kind:
         raise BadInput("--python reads an environment; it does not combine with --input")
-    project = load_input(args.path, kind=args.input_kind, python=args.python,
-                         extras=args.extra, groups=args.group)
+    config = index_config(args)
+    project = load_input(args.path, kind=args.input_kind, python=args.python, extras=args.extra,
+                         groups=args.group, memo_dir=config.cache_for("toml"))
     targets = targets_from(args)
     # deps shows no classifiers: skip the JSON API (json_url=None), half the requests
-    with IndexClient(replace(index_config(args), json_url=None)) as client:
+    with IndexClient(replace(config, json_url=None)) as client:
         if err_console.is_terminal:
             report = _with_progress(client, project, targets, resolve_options(args))
         else:

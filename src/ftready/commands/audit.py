@@ -332,10 +332,12 @@ def input_requirements(project: ProjectInput) -> AuditInput:
     return AuditInput(tuple(pins), no_deps=True, skipped=skipped)
 
 
-def read_audit_input(path: str | os.PathLike[str], *, kind: str | None = None) -> AuditInput:
+def read_audit_input(path: str | os.PathLike[str], *, kind: str | None = None,
+                     memo_dir: Path | None = None) -> AuditInput:
     """Requirements from a pyproject.toml, requirements file or lock (a file, or a directory
-    searched as ``ftready deps`` does; ``kind`` forces the format)."""
-    return input_requirements(load_input(Path(path), kind=kind))
+    searched as ``ftready deps`` does; ``kind`` forces the format; ``memo_dir`` as for
+    ``load_input``)."""
+    return input_requirements(load_input(Path(path), kind=kind, memo_dir=memo_dir))
 
 
 def local_target(targets: Sequence[Target], python: str) -> Target | None:

@@ -160,7 +160,8 @@ def iter_statuses(
     (bounded threads). Nothing is kept: a tracker run of 15,000 packages stores each status
     as it comes instead of holding them all."""
     config = client.config
-    memo = VerdictMemo(config.cache_dir / "verdicts", targets) if config.use_cache else None
+    memo_dir = config.cache_for("verdicts")
+    memo = VerdictMemo(memo_dir, targets) if memo_dir is not None else None
     # Pages are fetched and judged on config.concurrency threads, as many as pages in
     # flight; metadata and extra-index requests (their own lane) on other threads, so that
     # they overlap with the page fetches without adding parsing threads.

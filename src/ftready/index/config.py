@@ -35,3 +35,7 @@ class IndexConfig:
     # Freshness for responses that carry no caching headers (some mirrors strip them):
     # PyPI itself sends max-age=600 on simple pages; metadata files never change.
     default_max_age: int = 600
+
+    def cache_for(self, name: str) -> Path | None:
+        """The directory of one cache under ``cache_dir``; None when caching is off."""
+        return self.cache_dir / name if self.use_cache else None

@@ -70,8 +70,10 @@ def detect_kind(path: Path) -> tuple[str, Path]:
 
 
 def load_input(path: Path | None = None, *, kind: str | None = None, python: str | None = None,
-               extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
-    """Read a project's dependencies from ``path`` (or the environment of ``python``)."""
+               extras: Sequence[str] = (), groups: Sequence[str] = (),
+               memo_dir: Path | None = None) -> ProjectInput:
+    """Read a project's dependencies from ``path`` (or the environment of ``python``);
+    big TOML files (lock files) are parsed once per content when ``memo_dir`` is given."""
     if python is not None:
         return read_environment(python)
     path = path or Path(".")
@@ -89,4 +91,4 @@ def load_input(path: Path | None = None, *, kind: str | None = None, python: str
                "pyproject": read_pyproject}
     if kind not in readers:
         raise BadInput(f"unknown input kind {kind!r} (one of {', '.join(INPUT_KINDS)})")
-    return readers[kind](path, extras, groups)
+    return readers[kind](path, extras, groups, memo_dir)

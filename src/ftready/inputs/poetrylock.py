@@ -102,14 +102,16 @@ def _roots_from_pyproject(pyproject: Path, extras: Sequence[str],
     return str(name), roots
 
 
-def read_poetry_lock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
+def read_poetry_lock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = (),
+                     memo_dir: Path | None = None) -> ProjectInput:
     """Every locked package with its edges, rooted at the project's declared dependencies."""
     with shape_errors(path, "poetry.lock"):
-        return _read_poetry_lock(path, extras, groups)
+        return _read_poetry_lock(path, extras, groups, memo_dir)
 
 
-def _read_poetry_lock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
-    data, text = load_toml(path)
+def _read_poetry_lock(path: Path, extras: Sequence[str], groups: Sequence[str],
+                      memo_dir: Path | None) -> ProjectInput:
+    data, text = load_toml(path, memo_dir)
     raw = data.get("package")
     if not isinstance(raw, list) or "metadata" not in data:
         raise BadInput("not a poetry.lock: no [metadata] and [[package]] entries", path=str(path))

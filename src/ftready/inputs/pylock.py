@@ -19,14 +19,16 @@ from .pyproject import select
 from .tomlfile import line_of, load_toml, shape_errors
 
 
-def read_pylock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
+def read_pylock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = (),
+                memo_dir: Path | None = None) -> ProjectInput:
     """Every package of the lock, with its own marker (PEP 751 ``lock_file`` context)."""
     with shape_errors(path, "pylock file"):
-        return _read_pylock(path, extras, groups)
+        return _read_pylock(path, extras, groups, memo_dir)
 
 
-def _read_pylock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
-    data, text = load_toml(path)
+def _read_pylock(path: Path, extras: Sequence[str], groups: Sequence[str],
+                 memo_dir: Path | None) -> ProjectInput:
+    data, text = load_toml(path, memo_dir)
     try:
         lock = Pylock.from_dict(data)
     except (PylockValidationError, PylockUnsupportedVersionError) as exc:

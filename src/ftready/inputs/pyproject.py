@@ -46,14 +46,16 @@ def select(names: Sequence[str], available: Iterable[str], what: str, path: Path
     return chosen
 
 
-def read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
+def read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = (),
+                   memo_dir: Path | None = None) -> ProjectInput:
     """The project's runtime requirements plus the chosen extras and dependency groups."""
     with shape_errors(path, "pyproject.toml"):
-        return _read_pyproject(path, extras, groups)
+        return _read_pyproject(path, extras, groups, memo_dir)
 
 
-def _read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
-    data, text = load_toml(path)
+def _read_pyproject(path: Path, extras: Sequence[str], groups: Sequence[str],
+                    memo_dir: Path | None) -> ProjectInput:
+    data, text = load_toml(path, memo_dir)
     project = data.get("project")
     dep_groups = data.get("dependency-groups", {})
     if project is None and not dep_groups:

@@ -12,7 +12,7 @@ from typing import Any
 import tomli
 
 from ..errors import BadInput
-from ..fsutil import atomic_write_bytes, default_cache_dir, loads_toml, read_text
+from ..fsutil import atomic_write_bytes, loads_toml, read_text
 
 __all__ = ["read_text", "load_toml", "line_of", "shape_errors"]
 
@@ -23,22 +23,24 @@ __all__ = ["read_text", "load_toml", "line_of", "shape_errors"]
 MEMO_MIN_BYTES = 256 * 1024
 
 
-def load_toml(path: Path) -> tuple[dict[str, Any], str]:
-    """Parse a TOML file; returns the data and the text (for locating lines later)."""
+def load_toml(path: Path, memo_dir: Path | None = None) -> tuple[dict[str, Any], str]:
+    """Parse a TOML file; returns the data and the text (for locating lines later).
+
+    With ``memo_dir`` (the CLI passes ``CACHE_DIR/toml``), a big file's parse is kept there."""
     text = read_text(path)
-    if len(text) < MEMO_MIN_BYTES:
+    if memo_dir is None or len(text) < MEMO_MIN_BYTES:
         return loads_toml(text, str(path)), text
-    return _memo_loads(text, str(path)), text
+    return _memo_loads(text, str(path), memo_dir), text
 
 
-def _memo_loads(text: str, where: str) -> dict[str, Any]:
-    """``loads_toml``, kept as JSON under the user cache by the text's SHA-256.
+def _memo_loads(text: str, where: str, memo_dir: Path) -> dict[str, Any]:
+    """``loads_toml``, kept as JSON in ``memo_dir`` by the text's SHA-256.
 
     Only documents JSON can hold exactly are kept (TOML dates and times are not); a memo
     that cannot be read or written is only slower. Bad TOML is never kept, so it fails
     the same way every time."""
     key = hashlib.sha256(f"{tomli.__version__}\0{text}".encode()).hexdigest()
-    memo = default_cache_dir() / "toml" / f"{key}.json"
+    memo = memo_dir / f"{key}.json"
     try:
         data = json.loads(memo.read_bytes())
         if isinstance(data, dict):

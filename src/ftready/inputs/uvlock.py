@@ -49,14 +49,16 @@ def _edges(items: Any, path: Path, text: str, when_extra: str | None = None) -> 
     return tuple(out)
 
 
-def read_uv_lock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
+def read_uv_lock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = (),
+                 memo_dir: Path | None = None) -> ProjectInput:
     """Every locked package with its edges; roots are the workspace members' dependencies."""
     with shape_errors(path, "uv.lock"):
-        return _read_uv_lock(path, extras, groups)
+        return _read_uv_lock(path, extras, groups, memo_dir)
 
 
-def _read_uv_lock(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> ProjectInput:
-    data, text = load_toml(path)
+def _read_uv_lock(path: Path, extras: Sequence[str], groups: Sequence[str],
+                  memo_dir: Path | None) -> ProjectInput:
+    data, text = load_toml(path, memo_dir)
     raw = data.get("package")
     if not isinstance(raw, list) or "version" not in data:
         raise BadInput("not a uv.lock: no `version` and [[package]] entries", path=str(path))
