@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -34,28 +34,12 @@ class Tables:
         return value
 
 
-def per_thread(cls: type[Tables]) -> Tables:
+T = TypeVar("T", bound=Tables)
+
+
+def per_thread(cls: type[T]) -> T:
     """One instance of ``cls`` per thread on a free-threaded build, else one for all."""
     if FREE_THREADED:
         local_cls = type(f"Local{cls.__name__}", (cls, threading.local), {})
-        return local_cls()
+        return local_cls()  # type: ignore[no-any-return]
     return cls()
-
-
-class PerThreadDict(Generic[K, V]):
-    """``.table``: this thread's own dict on a free-threaded build, else a shared one."""
-
-    def __init__(self) -> None:
-        self._local = threading.local() if FREE_THREADED else None
-        self.shared: dict[K, V] = {}  # the table when there is the GIL
-
-    @property
-    def table(self) -> dict[K, V]:
-        local = self._local
-        if local is None:
-            return self.shared
-        try:
-            return local.table  # type: ignore[no-any-return]
-        except AttributeError:
-            local.table = {}
-            return local.table  # type: ignore[no-any-return]

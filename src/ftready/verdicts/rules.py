@@ -93,7 +93,7 @@ class _Memo(Tables):
         self.target_ft: dict[str, frozenset[Tag]] = {}  # target name -> its ft tags
 
 
-_MEMO = cast(_Memo, per_thread(_Memo))
+_MEMO = per_thread(_Memo)
 
 
 def _wheel_facts(filename: str) -> WheelFacts | None:

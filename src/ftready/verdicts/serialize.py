@@ -15,13 +15,24 @@ from typing import Any, TypeVar
 
 from . import model
 from .model import SCHEMA_VERSION, Target
-from .perthread import PerThreadDict
+from .perthread import Tables, per_thread
 
 T = TypeVar("T")
 
 
 _SCALARS = (str, int, float, bool, type(None))
-_FIELD_NAMES: PerThreadDict[type, tuple[str, ...] | None] = PerThreadDict()
+
+
+class _Memo(Tables):
+    """Per-class answers looked up for every status (per thread on a free-threaded build:
+    see ``perthread``)."""
+
+    def __init__(self) -> None:
+        self.field_names: dict[type, tuple[str, ...] | None] = {}
+        self.hints: dict[type, dict[str, Any]] = {}
+
+
+_MEMO = per_thread(_Memo)
 
 
 def to_data(obj: Any) -> Any:
@@ -54,7 +65,7 @@ def to_data(obj: Any) -> Any:
 
 def _field_names(kind: type) -> tuple[str, ...] | None:
     """A dataclass's field names (None for other types), looked up once per thread."""
-    memo = _FIELD_NAMES.table
+    memo = _MEMO.field_names
     if kind in memo:
         return memo[kind]
     names = tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
@@ -75,12 +86,9 @@ def from_data(cls: type[T], data: Any) -> T:
     return typing.cast(T, _convert(cls, data))
 
 
-_HINTS: PerThreadDict[type, dict[str, Any]] = PerThreadDict()
-
-
 def _hints(cls: type) -> dict[str, Any]:
     """Resolved field types, once per class (and thread): get_type_hints costs ~2 ms a status."""
-    memo = _HINTS.table
+    memo = _MEMO.hints
     hints = memo.get(cls)
     if hints is None:
         hints = memo[cls] = typing.get_type_hints(cls, vars(model))

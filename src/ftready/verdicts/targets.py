@@ -13,7 +13,7 @@ from packaging import tags
 
 from ..errors import BadInput
 from .model import Target
-from .perthread import PerThreadDict
+from .perthread import FREE_THREADED, Tables, per_thread
 
 PYTHONS: tuple[tuple[int, int], ...] = ((3, 13), (3, 14), (3, 15))
 
@@ -97,14 +97,22 @@ def platform_tags(platform: str) -> list[str]:
     raise ValueError(f"unknown platform family {platform!r}")
 
 
-_TAGS_MEMO: PerThreadDict[str, dict[tags.Tag, int]] = PerThreadDict()  # read by every choose()
+class _Memo(Tables):
+    """Each target's ranked tags, read by every ``choose()`` (per thread on a free-threaded
+    build: see ``perthread``)."""
+
+    def __init__(self) -> None:
+        self.tags: dict[str, dict[tags.Tag, int]] = {}
+
+
+_MEMO = per_thread(_Memo)
 _RANKED: dict[str, dict[tags.Tag, int]] = {}  # built once; threads copy from here
 _RANKING = threading.Lock()
 
 
 def target_tags(target: Target) -> dict[tags.Tag, int]:
     """The target's supported tags mapped to their priority (0 = most preferred)."""
-    memo = _TAGS_MEMO.table
+    memo = _MEMO.tags
     name = target.name
     cached = memo.get(name)
     if cached is None:
@@ -112,7 +120,7 @@ def target_tags(target: Target) -> dict[tags.Tag, int]:
             ranked = _RANKED.get(name)
             if ranked is None:
                 ranked = _RANKED[name] = _rank_tags(target)
-        cached = memo[name] = ranked if memo is _TAGS_MEMO.shared else dict(ranked)
+        cached = memo[name] = dict(ranked) if FREE_THREADED else ranked
     return cached
 
 
