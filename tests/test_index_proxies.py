@@ -1,11 +1,14 @@
 """Proxies from the environment: the rules (``index.proxies``) and real requests through a
-forward proxy on 127.0.0.1 (``index.transport.ProxyRouter``)."""
+forward proxy and a SOCKS5 proxy on 127.0.0.1 (``index.transport.ProxyRouter``)."""
 
 from __future__ import annotations
 
 import http.client
 import os
 import socket
+import socketserver
+import struct
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +59,53 @@ class _Forwarder(BaseHTTPRequestHandler):
 @pytest.fixture
 def forward_proxy() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Forwarder)
+    server.daemon_threads = True
+    server.seen = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Socks5(socketserver.BaseRequestHandler):
+    """A SOCKS5 proxy (RFC 1928, no authentication, CONNECT only) that relays bytes."""
+
+    def handle(self) -> None:
+        client = self.request
+        _, methods = client.recv(2)
+        client.recv(methods)
+        client.sendall(b"\x05\x00")  # version 5, no authentication
+        _, command, _, kind = client.recv(4)
+        if kind == 1:
+            host = socket.inet_ntoa(client.recv(4))
+        else:  # 3: a domain name
+            host = client.recv(client.recv(1)[0]).decode()
+        (port,) = struct.unpack("!H", client.recv(2))
+        self.server.seen.append(f"{host}:{port}")  # type: ignore[attr-defined]
+        upstream = socket.create_connection((host, port), timeout=10)
+        client.sendall(b"\x05\x00\x00\x01" + socket.inet_aton("127.0.0.1") + struct.pack("!H", port))
+        pump = threading.Thread(target=_relay, args=(upstream, client), daemon=True)
+        pump.start()
+        _relay(client, upstream)
+        pump.join(timeout=10)
+        upstream.close()
+
+
+def _relay(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+        sink.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+@pytest.fixture
+def socks_proxy() -> Iterator[socketserver.ThreadingTCPServer]:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Socks5)
     server.daemon_threads = True
     server.seen = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -130,3 +180,21 @@ def test_a_bad_proxy_variable_is_bad_input_before_any_request(monkeypatch, index
 def test_redact_drops_credentials() -> None:
     assert redact("http://user:pw@proxy:3128/") == "http://proxy:3128/"
     assert redact("http://proxy:3128") == "http://proxy:3128"
+
+
+def test_requests_go_through_a_socks5_proxy(monkeypatch, index_config, test_index, socks_proxy) -> None:
+    port = socks_proxy.server_address[1]
+    monkeypatch.setenv("ALL_PROXY", f"socks5://127.0.0.1:{port}")
+    with IndexClient(index_config) as client:
+        files = client.project_files("six")
+    assert any(f.filename.startswith("six-") for f in files.files)
+    assert socks_proxy.seen and set(socks_proxy.seen) == {  # type: ignore[attr-defined]
+        f"127.0.0.1:{test_index.server.server_address[1]}"}
+
+
+def test_socks_without_its_extra_is_one_line_naming_it(monkeypatch, index_config) -> None:
+    monkeypatch.setitem(sys.modules, "socksio", None)  # as if `ftready[socks]` was not installed
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://user:s3cret@127.0.0.1:1080")
+    with pytest.raises(BadInput, match=r"needs SOCKS support: pip install 'ftready\[socks\]'") as caught:
+        IndexClient(index_config)
+    assert "s3cret" not in str(caught.value) and "\n" not in str(caught.value)

@@ -215,7 +215,10 @@ def _check_proxy(pool: Callable[[], httpx.HTTPTransport], proxy: str | None) -> 
         return
     try:
         pool().close()
-    except (ImportError, ValueError, httpx.InvalidURL) as exc:
+    except ImportError:
+        raise BadInput(f"proxy {redact(proxy)!r} from the environment needs SOCKS support: "
+                       "pip install 'ftready[socks]'") from None
+    except (ValueError, httpx.InvalidURL) as exc:
         raise BadInput(f"proxy {redact(proxy)!r} from the environment cannot be used: {first_line(exc)}") from None
 
 
