@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ftready.cli import main
+from ftready.cli import common, main
 from ftready.commands.status import check_packages, iter_statuses, parse_request, read_request_file
 from ftready.errors import BadInput
 from ftready.index.client import IndexClient
@@ -75,6 +75,17 @@ def test_table_output_and_detail(capsys, test_index, tmp_path) -> None:
     main(["status", "numpy", "--target", "3.14t-win_amd64", "--detail", *index_args(test_index, tmp_path)])
     out = capsys.readouterr().out
     assert "cp314t-win_amd64.whl" in out
+
+
+def test_a_narrow_table_wraps_cells_not_names(capsys, test_index, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(common.console, "width", 80)
+    main(["status", "numpy", "pydantic-core", "markupsafe", *index_args(test_index, tmp_path)])
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    header = next(line for line in out.splitlines() if "package" in line)
+    assert "version" in header and "kind" in header and "classifier" in header
+    for name in ("numpy", "pydantic-core", "markupsafe", "native"):
+        assert f" {name} " in out, name
 
 
 def test_bad_input_is_one_line_exit_2(capsys, test_index, tmp_path) -> None:

@@ -115,12 +115,13 @@ def _print_table(statuses: list[PackageStatus], targets: tuple[Target, ...], det
         return
     platforms = len({t.platform for t in targets})
     table = Table(title=f"Free-threading status ({platforms} platforms per Python)", show_lines=True)
+    # On a narrow screen the per-Python cells wrap; names, versions and kinds stay whole.
     table.add_column("package", style="bold", no_wrap=True)
     table.add_column("version", no_wrap=True)
     table.add_column("kind", no_wrap=True)
     for py in pythons(targets):
-        table.add_column(f"{py[0]}.{py[1]}t", no_wrap=True)
-    table.add_column("classifier", overflow="fold")
+        table.add_column(f"{py[0]}.{py[1]}t", overflow="fold")
+    table.add_column("classifier", min_width=len("classifier"))
     for s in statuses:
         table.add_row(s.name, s.version or "-", _kind(s),
                       *[python_cell(s, py) for py in pythons(targets)],
