@@ -3,14 +3,16 @@ index of ``resolve_index`` (see PROJECTS there), the gate, and the three renderi
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from resolve_index import PROJECTS, FakeIndex
 
 from ftready.cli import main
-from ftready.cli.deps import describe_targets, render
+from ftready.cli.deps import describe_targets, print_table, render
 from ftready.commands.deps import Action, DepsReport, advise, check_project
 from ftready.index.client import IndexClient
 from ftready.index.config import IndexConfig
@@ -133,6 +135,22 @@ def test_advice_on_a_locked_project(tmp_path: Path, client: IndexClient, options
     assert report.gate("blocked")
     s = report.summaries[0]
     assert (s.dependencies, s.ok, s.upgrades, s.blocked, s.needs_build) == (6, 2, 1, 2, 1)
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_table_keeps_names_and_verdicts_whole(tmp_path: Path, client: IndexClient, options: ResolveOptions,
+                                               width: int) -> None:
+    (tmp_path / "uv.lock").write_text(UV_LOCK)
+    report = check_project(client, load_input(tmp_path), [L13, L14], options)
+    out = io.StringIO()
+    print_table(report, Console(file=out, width=width, color_system=None), show_all=True)
+    text = out.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= width
+    cells = {c.strip() for line in text.splitlines() for c in line.split("│")}
+    assert {"oldbuild", "tool-bin", "fastjson", "needs-build", "no-ft-wheel", "ft-wheel"} <= cells
+    # a blocked row's URL is printed only where it does not squeeze every other column
+    url = next(d.project_url for d in report.dependencies if d.name == "ghost")
+    assert (url[:12] in text) == (width >= 120)
 
 
 def test_advise_rules_in_isolation() -> None:

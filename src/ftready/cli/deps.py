@@ -266,13 +266,16 @@ def print_table(report: DepsReport, console: Console, *, show_all: bool = False,
     shown = rows(report, show_all)
     if shown:
         table = Table(show_lines=False, pad_edge=False)
-        for col in ("dependency", "in use", "verdict", "action", "targets", "why"):
+        # names, versions and verdicts stay whole; on a narrow screen the other cells wrap
+        for col in ("dependency", "in use", "verdict"):
+            table.add_column(col, no_wrap=True)
+        for col in ("action", "targets", "why"):
             table.add_column(col, overflow="fold")
         if audit is not None:
             table.add_column("audit")
         for dep, t, targets in shown:
             cells = [Text(dep.name, style="bold"), t.version, Text(t.verdict.value, style=STYLES[t.verdict]),
-                     _action_cell(dep, t),
+                     _action_cell(dep, t, console.width),
                      describe_targets(targets, report.targets), " → ".join(t.path)]
             if audit is not None:
                 cells.append(_audit_cell(audit, dep.name))
@@ -287,11 +290,19 @@ def print_table(report: DepsReport, console: Console, *, show_all: bool = False,
         console.print(Text.assemble(("not checked: ", "yellow"), u.text, f" ({u.reason}; {u.origin})"))
 
 
-def _action_cell(dep: DepStatus, t: DepTarget) -> Text:
+#: Below this width a blocked row's project URL is not printed (it would take a column's
+#: width in every such row); "blocked" itself stays a link where the terminal has them.
+URL_MIN_WIDTH = 120
+
+
+def _action_cell(dep: DepStatus, t: DepTarget, width: int) -> Text:
+    style = ACTION_STYLES[t.action]
     if t.action is Action.BLOCKED:  # the project page, clickable where the terminal can
-        link = (dep.project_url, f"dim link {dep.project_url}")
-        return Text.assemble(("blocked", ACTION_STYLES[t.action]), "\n", link)
-    return Text(action_text(dep, t), style=ACTION_STYLES[t.action])
+        blocked = ("blocked", f"{style} link {dep.project_url}")
+        if width < URL_MIN_WIDTH:
+            return Text.assemble(blocked)
+        return Text.assemble(blocked, "\n", (dep.project_url, f"dim link {dep.project_url}"))
+    return Text(action_text(dep, t), style=style)
 
 
 # --- Markdown (GitHub job summary / PR comment) -----------------------------------------
