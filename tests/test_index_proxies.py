@@ -56,9 +56,8 @@ class _Forwarder(BaseHTTPRequestHandler):
         upstream.close()
 
 
-@pytest.fixture
-def forward_proxy() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Forwarder)
+def _serving(server: socketserver.ThreadingTCPServer) -> Iterator[socketserver.ThreadingTCPServer]:
+    """Serve on a daemon thread; ``server.seen`` lists what the proxy was asked for."""
     server.daemon_threads = True
     server.seen = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -68,6 +67,11 @@ def forward_proxy() -> Iterator[ThreadingHTTPServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def forward_proxy() -> Iterator[socketserver.ThreadingTCPServer]:
+    yield from _serving(ThreadingHTTPServer(("127.0.0.1", 0), _Forwarder))
 
 
 class _Socks5(socketserver.BaseRequestHandler):
@@ -105,16 +109,7 @@ def _relay(source: socket.socket, sink: socket.socket) -> None:
 
 @pytest.fixture
 def socks_proxy() -> Iterator[socketserver.ThreadingTCPServer]:
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Socks5)
-    server.daemon_threads = True
-    server.seen = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+    yield from _serving(socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Socks5))
 
 
 def _url(server: ThreadingHTTPServer) -> str:
