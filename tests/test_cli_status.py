@@ -88,6 +88,15 @@ def test_a_narrow_table_wraps_cells_not_names(capsys, test_index, tmp_path, monk
         assert f" {name} " in out, name
 
 
+def test_the_table_says_why_a_package_is_missing(capsys, test_index, tmp_path) -> None:
+    main(["status", "numpy==0.0.1", "ftready-no-such-project-3f9c2a", *index_args(test_index, tmp_path)])
+    out = capsys.readouterr().out
+    assert "numpy: no release 0.0.1 of numpy" in out
+    assert "ftready-no-such-project-3f9c2a: no project 'ftready-no-such-project-3f9c2a' on the index" in out
+    row = next(line for line in out.splitlines() if "0.0.1" in line)
+    assert "sdist" not in row and "missing" in row  # a release that does not exist has no kind
+
+
 def test_bad_input_is_one_line_exit_2(capsys, test_index, tmp_path) -> None:
     for args in (["numpy>=1"], ["not a name!"], ["numpy", "--target", "3.14t-plan9"], []):
         code = main(["status", *args, *index_args(test_index, tmp_path)])

@@ -133,7 +133,7 @@ def _print_table(statuses: list[PackageStatus], targets: tuple[Target, ...], det
 def _print_notes(statuses: list[PackageStatus]) -> None:
     """Errors and notes per package; extra-index results grouped per index."""
     for s in statuses:
-        for note in ((s.error,) if s.error else ()) + s.notes:
+        for note in ((s.error,) if s.error else ()) + _missing(s) + s.notes:
             console.print(f"[magenta]{s.name}[/]: {note}")
     by_index: dict[str, list] = {}
     for s in statuses:
@@ -151,7 +151,16 @@ def _print_notes(statuses: list[PackageStatus]) -> None:
                 console.print(f"  {name} {extra.latest_version or ''}: no free-threaded wheels")
 
 
+def _missing(s: PackageStatus) -> tuple[str, ...]:
+    """Why nothing was judged (no such project, no such release), once per package."""
+    if s.targets and all(ts.verdict is Verdict.MISSING for ts in s.targets):
+        return tuple(dict.fromkeys(ts.detail for ts in s.targets if ts.detail))
+    return ()
+
+
 def _kind(s: PackageStatus) -> Text:
+    if _missing(s):
+        return Text("-", style="dim")
     if s.pure is True:
         return Text("pure", style="green")
     if any(ts.verdict is Verdict.BINARY for ts in s.targets):
