@@ -103,7 +103,7 @@ class _SlowBackend(httpcore.NetworkBackend):
         with self.lock:
             self.active += 1
             self.peak = max(self.peak, self.active)
-        time.sleep(0.02)
+        time.sleep(0.05)
         with self.lock:
             self.active -= 1
         return None
@@ -114,7 +114,13 @@ def test_connects_are_limited_but_all_happen() -> None:
     burst of ~25 made some connects take 5 s each."""
     inner = _SlowBackend()
     limiter = ConnectLimiter(inner, threading.BoundedSemaphore(3))
-    threads = [threading.Thread(target=limiter.connect_tcp, args=("example.org", 443)) for _ in range(12)]
+    ready = threading.Barrier(12)  # all at once, however slowly threads start on a busy machine
+
+    def connect() -> None:
+        ready.wait(10)
+        limiter.connect_tcp("example.org", 443)
+
+    threads = [threading.Thread(target=connect) for _ in range(12)]
     for t in threads:
         t.start()
     for t in threads:
