@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from packaging.utils import canonicalize_name
 from ..errors import BadInput, InterpreterError
 from ..inputs import LockedPackage, ProjectInput, load_input
 from ..runtime.extensions import DistExtensions, scan_distributions
+from ..runtime.pipfailure import pip_failure_reason
 from ..runtime.probe import CRASHED, GIL_ENABLED, IMPORT_ERROR, TIMEOUT, probe_modules
 from ..runtime.processes import cleanup_on_signals, run
 from ..runtime.pyinfo import InterpreterInfo, inspect_interpreter
@@ -36,7 +36,6 @@ CRASHES = "crashed"
 INSTALL_FAILED = "install-failed"
 
 Progress = Callable[[str], None]
-_VERSIONS_SEEN = re.compile(r"\(from versions: ([^)]*)\)")
 INSTALL_TIMEOUT = 1800.0  # pip may compile (--allow-build); a hung download still ends
 
 
@@ -79,18 +78,9 @@ def check_requirements(requirements: Iterable[str]) -> list[str]:
     return out
 
 
-def pip_failure_reason(stderr: str, *, allow_build: bool) -> str:
-    """pip's own ERROR lines (deduplicated), or its last words; never a guess."""
-    errors = [line[len("ERROR:"):].strip() for line in stderr.splitlines() if line.startswith("ERROR:")]
-    if any(e.startswith("No matching distribution found") for e in errors):
-        # pip says it twice; keep the short form and the versions it saw
-        seen = [m.group(1) for e in errors if (m := _VERSIONS_SEEN.search(e))]
-        errors = [e + (f" (versions seen: {seen[0]})" if seen else "") for e in errors
-                  if not e.startswith("Could not find a version that satisfies")]
-    reason = "; ".join(dict.fromkeys(e for e in errors if e))
-    if not reason:
-        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-        reason = lines[-1] if lines else "pip failed without a message"
+def install_failure_reason(stderr: str, *, allow_build: bool) -> str:
+    """pip's reason, and how to get past a missing wheel when only wheels were allowed."""
+    reason = pip_failure_reason(stderr)
     if not allow_build and "no matching distribution" in reason.lower():
         reason += " (only wheels were allowed: --allow-build lets pip build an sdist)"
     return reason
@@ -113,7 +103,7 @@ def _pip_install(venv: Venv, requirements: Sequence[str], *, tmp: Path, allow_bu
     if result.timed_out:
         return False, f"pip did not finish within {INSTALL_TIMEOUT:g}s", []
     if result.returncode != 0:
-        return False, pip_failure_reason(result.stderr, allow_build=allow_build), []
+        return False, install_failure_reason(result.stderr, allow_build=allow_build), []
     try:
         items = json.loads(report.read_text(encoding="utf-8")).get("install", [])
     except (OSError, ValueError) as exc:

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import BadInput, IncompleteError, InterpreterError
+from ..runtime.pipfailure import pip_failure_reason
 from ..runtime.processes import REGISTRY, kill_group, run
 from ..runtime.pyinfo import inspect_interpreter
 from ..runtime.venv import Venv, throwaway_venv
@@ -54,8 +55,7 @@ def _pip(venv: Venv, args: Sequence[str], what: str, env: dict[str, str]) -> Non
     if result.timed_out:
         raise IncompleteError(f"pip did not install {what} within {INSTALL_TIMEOUT:g}s")
     if result.returncode != 0:
-        lines = [line for line in result.stderr.splitlines() if line.strip()] or ["pip failed"]
-        raise IncompleteError(f"pip could not install {what}: {lines[-1].strip()}")
+        raise IncompleteError(f"pip could not install {what}: {pip_failure_reason(result.stderr)}")
 
 
 def run_suite(
