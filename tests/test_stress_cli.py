@@ -96,6 +96,7 @@ def test_runs_a_project_suite_on_the_free_threaded_python(tmp_path: Path, ft_pyt
     assert "ftready test on Python 3." in out and "t ──" in out
     assert "failed tests/test_tiny.py::test_bump (AssertionError)" in out
     assert report.is_file() and list(scratch.iterdir()) == []  # the venv is gone
+    assert f"JSON report: {report}" in out
 
 
 @pytest.mark.ft

@@ -321,6 +321,16 @@ def test_duration_repeats_rounds_until_the_time_is_up(pytester: pytest.Pytester)
     result.stdout.fnmatch_lines(["*ftready round 2*"])
 
 
+def test_the_report_is_named_only_when_it_is_kept(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_quick():\n    pass\n")
+    kept = pytester.runpytest(*STRESS, "--ft-report", "r.json")
+    kept.stdout.fnmatch_lines(["JSON report: r.json"])
+    # `ftready test` reads a report from its throwaway directory, then deletes it
+    temporary = pytester.runpytest(*STRESS, "--ft-report", "t.json", "--ft-report-temporary")
+    assert "JSON report" not in temporary.stdout.str()
+    assert json.loads((pytester.path / "t.json").read_text())["summary"] == {"passed": 1}
+
+
 def test_forever_stops_at_the_first_round_with_a_failure(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

@@ -81,7 +81,10 @@ def run_suite(
         # the plugin needs only pytest: ftready's own dependencies stay out of the suite's venv
         _pip(venv, ["--no-deps", ftready_requirement()], "ftready", env)
         report = report_path.resolve() if report_path else tmp / "ftready-stress.json"
-        command = [str(venv.python), "-m", "pytest", *stress_args, "--ft-report", str(report), *pytest_args]
+        # a report in the throwaway venv's directory is gone when we return: not named
+        temporary = () if report_path else ("--ft-report-temporary",)
+        command = [str(venv.python), "-m", "pytest", *stress_args, "--ft-report", str(report), *temporary,
+                   *pytest_args]
         progress("running: pytest " + " ".join([*stress_args, *pytest_args]))
         code = _run_streaming(command, cwd=project, env=env)
         data = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else None

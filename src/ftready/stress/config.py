@@ -50,6 +50,7 @@ class StressConfig:
     duration: float | None  # None: one round; math.inf: --ft-forever
     report: str | None
     isolate: bool
+    report_kept: bool = True  # False: `ftready test` reads the report, then deletes it
 
     @classmethod
     def from_options(cls, option: object) -> StressConfig:
@@ -65,6 +66,7 @@ class StressConfig:
             duration=duration,
             report=getattr(option, "ft_report", None),
             isolate=bool(getattr(option, "ft_isolate", False)),
+            report_kept=not getattr(option, "ft_report_temporary", False),
         )
 
     def rng(self, nodeid: str, round_index: int = 0) -> random.Random:

@@ -42,6 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run tests in a worker process restarted after a crash")
     group.addoption("--ft-worker-channel", type=int, default=None, help=argparse.SUPPRESS)
     group.addoption("--ft-round", type=int, default=0, help=argparse.SUPPRESS)
+    group.addoption("--ft-report-temporary", action="store_true", default=False, help=argparse.SUPPRESS)
     parser.addini("ft_unsafe_fixtures", "fixtures that keep a test out of ftready's threads",
                   type="linelist", default=[])
     parser.addini("ft_unsafe_functions", "dotted names of functions that keep a test out of ftready's threads",

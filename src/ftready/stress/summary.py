@@ -47,5 +47,5 @@ def write_summary(terminal: Any, plugin: StressPlugin) -> None:
         terminal.write_line(plugin.gil_failure, red=True)
     if not FREE_THREADED_BUILD:
         terminal.write_line("note: not a free-threaded build; races are much less likely to show")
-    if settings.report:
+    if settings.report and settings.report_kept:
         terminal.write_line(f"JSON report: {settings.report}")
