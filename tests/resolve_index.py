@@ -169,4 +169,5 @@ PROJECTS: dict[str, list[Release]] = {
     "oldbuild": [Release("1.0", wheels=(), sdist=True)],
     "newpure": [Release("1.0", wheels=GIL), Release("2.0")],
     "prerel": [Release("1.0", wheels=GIL), Release("2.0rc1", wheels=GIL + FT313 + FT314)],
+    "dropped": [Release("1.0", wheels=GIL + FT313), Release("1.1", wheels=GIL + FT313), Release("2.0", wheels=GIL)],
 }

@@ -153,13 +153,35 @@ def test_table_keeps_names_and_verdicts_whole(tmp_path: Path, client: IndexClien
     assert (url[:12] in text) == (width >= 120)
 
 
+def test_a_dependency_that_dropped_its_free_threaded_wheels_is_downgraded(
+        tmp_path: Path, client: IndexClient, options: ResolveOptions) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("dropped\n")
+    report = check_project(client, load_input(req), [L13, L14], options)
+    got = {(t.target.name, t.version, t.action, t.downgrade_to, t.upgrade_to)
+           for d in report.dependencies for t in d.targets}
+    assert got == {(L13.name, "2.0", Action.DOWNGRADE, "1.1", None),  # 1.1 was the last with cp313t
+                   (L14.name, "2.0", Action.BLOCKED, None, None)}  # never had cp314t wheels
+    assert [(s.downgrades, s.blocked) for s in report.summaries] == [(1, 0), (0, 1)]
+    only_313 = check_project(client, load_input(req), [L13], options)
+    assert not only_313.gate("blocked") and only_313.gate("upgrade")  # a way out exists: not blocked
+    md = render(only_313, "markdown")
+    assert "⬇️ downgrade to <= 1.1" in md and "| ⬇️ not ready: 1 downgrade (1 dependency) |" in md
+    assert json.loads(render(only_313, "json"))["results"][0]["targets"][0]["downgrade_to"] == "1.1"
+
+
 def test_advise_rules_in_isolation() -> None:
     def ts(verdict: Verdict, first: str | None = None, **kw: object) -> TargetStatus:
         return TargetStatus(L13, verdict, "1.0", first_ft_version=first, **kw)  # type: ignore[arg-type]
 
     assert advise(ts(Verdict.FT_WHEEL), "1.0") == (Action.NONE, None)
     assert advise(ts(Verdict.NO_FT_WHEEL, "1.5"), "1.0") == (Action.UPGRADE, "1.5")
-    assert advise(ts(Verdict.NO_FT_WHEEL, "0.9"), "1.0") == (Action.BLOCKED, None)  # dropped since
+    assert advise(ts(Verdict.NO_FT_WHEEL, "0.9"), "1.0") == (Action.BLOCKED, None)
+    # free-threaded wheels dropped since 0.9.5: the way back is the last release that had them
+    assert advise(ts(Verdict.NO_FT_WHEEL, "0.9", latest_ft_version="0.9.5"), "1.0") == (Action.DOWNGRADE, "0.9.5")
+    assert advise(ts(Verdict.NEEDS_BUILD, "0.9", latest_ft_version="0.9"), "1.0") == (Action.DOWNGRADE, "0.9")
+    assert advise(ts(Verdict.NO_FT_WHEEL, None, first_ft_prerelease="0.9rc1", latest_ft_version="0.9rc1"),
+                  "1.0") == (Action.BLOCKED, None)  # a pre-release is no way back
     assert advise(ts(Verdict.NO_FT_WHEEL, "0.9", latest_ft_version="1.2"), "1.0") == (Action.UPGRADE, "1.2")
     assert advise(ts(Verdict.NEEDS_BUILD), "1.0") == (Action.NEEDS_BUILD, None)
     assert advise(ts(Verdict.NEEDS_BUILD, "2.0"), "1.0") == (Action.UPGRADE, "2.0")

@@ -42,15 +42,17 @@ EPILOG = """\
 PATH is a directory (searched for uv.lock, poetry.lock, pylock.toml, pyproject.toml, then
 requirements*.txt, in that order) or one of those files. Locks are used as locked;
 pyproject.toml and requirements files are resolved per target with uv.
-actions: none, upgrade (to >= the first release with free-threaded wheels), blocked (no
-release has them), needs-build (sdist only), error (index unreadable).
+actions: none, upgrade (to >= the first release with free-threaded wheels), downgrade (to
+<= the last release that had them: newer ones dropped them), blocked (no release has them),
+needs-build (sdist only), error (index unreadable).
 exit codes: 0 the gate passed, 1 the gate tripped (--fail-on), 2 bad input, 3 could not
 complete (index or resolver trouble).
 """
 
-ACTION_STYLES = {Action.NONE: "green", Action.UPGRADE: "yellow", Action.BLOCKED: "bold red",
-                 Action.NEEDS_BUILD: "yellow", Action.ERROR: "bold magenta"}
-MD_ICONS = {Action.NONE: "✅", Action.UPGRADE: "⬆️", Action.BLOCKED: "⛔", Action.NEEDS_BUILD: "🛠️",
+ACTION_STYLES = {Action.NONE: "green", Action.UPGRADE: "yellow", Action.DOWNGRADE: "yellow",
+                 Action.BLOCKED: "bold red", Action.NEEDS_BUILD: "yellow", Action.ERROR: "bold magenta"}
+MD_ICONS = {Action.NONE: "✅", Action.UPGRADE: "⬆️", Action.DOWNGRADE: "⬇️", Action.BLOCKED: "⛔",
+            Action.NEEDS_BUILD: "🛠️",
             Action.ERROR: "❓"}
 
 
@@ -175,13 +177,14 @@ def rows(report: DepsReport, show_all: bool) -> list[Row]:
     """(dependency, representative, targets) for each distinct release/verdict/action."""
     out: list[Row] = []
     for dep in report.dependencies:
-        groups: dict[tuple[str, str, str, str | None], list[DepTarget]] = {}
+        groups: dict[tuple[str, str, str, str | None, str | None], list[DepTarget]] = {}
         for t in dep.targets:
-            groups.setdefault((t.version, t.verdict.value, t.action.value, t.upgrade_to), []).append(t)
+            key = (t.version, t.verdict.value, t.action.value, t.upgrade_to, t.downgrade_to)
+            groups.setdefault(key, []).append(t)
         for members in groups.values():
             if show_all or members[0].action is not Action.NONE:
                 out.append((dep, members[0], [m.target for m in members]))
-    order = [Action.ERROR, Action.BLOCKED, Action.NEEDS_BUILD, Action.UPGRADE, Action.NONE]
+    order = [Action.ERROR, Action.BLOCKED, Action.NEEDS_BUILD, Action.DOWNGRADE, Action.UPGRADE, Action.NONE]
     return sorted(out, key=lambda r: (order.index(r[1].action), r[0].name))
 
 
@@ -217,6 +220,8 @@ def describe_targets(chosen: Sequence[Target], all_targets: Sequence[Target]) ->
 def action_text(dep: DepStatus, t: DepTarget) -> str:
     if t.action is Action.UPGRADE:
         return f"upgrade to >= {t.upgrade_to}"
+    if t.action is Action.DOWNGRADE:  # newer releases dropped their free-threaded wheels
+        return f"downgrade to <= {t.downgrade_to}"
     if t.action is Action.BLOCKED:
         return f"blocked: {dep.project_url}"
     if t.action is Action.ERROR:
@@ -235,6 +240,7 @@ def summary_text(s) -> str:  # noqa: ANN001 - TargetSummary
     if s.ready:
         return f"ready ({count})"
     parts = [f"{n} {label}" for n, label in ((s.upgrades, "upgrades" if s.upgrades != 1 else "upgrade"),
+                                              (s.downgrades, "downgrades" if s.downgrades != 1 else "downgrade"),
                                               (s.blocked, "blocked"), (s.needs_build, "need a build"
                                               if s.needs_build != 1 else "needs a build"),
                                               (s.errors, "errors" if s.errors != 1 else "error")) if n]
@@ -319,7 +325,8 @@ def markdown(report: DepsReport, *, show_all: bool = False, audit: Mapping[str, 
              f"ready on {ready} of {len(report.targets)} targets.", "",
              "| target | status |", "|---|---|"]
     for s in report.summaries:
-        icon = "✅" if s.ready else ("❓" if s.resolve_error or s.errors else "⛔" if s.blocked else "⬆️")
+        icon = ("✅" if s.ready else "❓" if s.resolve_error or s.errors else "⛔" if s.blocked
+                else "⬇️" if s.downgrades and not s.upgrades else "⬆️")
         lines.append(f"| `{s.target.name}` | {icon} {_md(summary_text(s))} |")
     todo = rows(report, show_all=False)
     if todo:

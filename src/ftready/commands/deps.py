@@ -28,6 +28,7 @@ class Action(str, enum.Enum):
 
     NONE = "none"  # installs as is
     UPGRADE = "upgrade"  # a newer release installs: upgrade to >= upgrade_to
+    DOWNGRADE = "downgrade"  # only older releases install (newer ones dropped ft wheels): <= downgrade_to
     BLOCKED = "blocked"  # no release installs: wait for (or ask) the project
     NEEDS_BUILD = "needs-build"  # only an sdist: it would be compiled; unknown
     ERROR = "error"  # the index could not be read: unknown, never a guess
@@ -45,6 +46,7 @@ class DepTarget:
     verdict: Verdict
     action: Action
     upgrade_to: str | None = None
+    downgrade_to: str | None = None  # the newest release with ft-wheel, older than the one in use
     first_ft_version: str | None = None  # first stable release with ft-wheel here
     first_ft_prerelease: str | None = None
     path: tuple[str, ...] = ()  # why it is here: project -> ... -> this package
@@ -73,6 +75,7 @@ class TargetSummary:
     dependencies: int
     ok: int = 0
     upgrades: int = 0
+    downgrades: int = 0
     blocked: int = 0
     needs_build: int = 0
     errors: int = 0
@@ -99,7 +102,7 @@ class DepsReport:
             return False
         if fail_on == "blocked":
             return any(s.blocked for s in self.summaries)
-        return any(s.blocked or s.upgrades or s.needs_build for s in self.summaries)
+        return any(s.blocked or s.upgrades or s.downgrades or s.needs_build for s in self.summaries)
 
     @property
     def incomplete(self) -> bool:
@@ -116,21 +119,25 @@ def _newer(candidate: str | None, than: str) -> bool:
 
 
 def advise(in_use: TargetStatus, version: str, latest: TargetStatus | None = None) -> tuple[Action, str | None]:
-    """The action for a release in use on one target, and the version to upgrade to.
+    """The action for a release in use on one target, and the version to move to.
 
     Upgrade to the first stable release with an ft-wheel when it is newer than the one in
     use (else to the newest with one, if that is newer); failing that, to the latest release
-    when it installs (e.g. it became pure Python).
+    when it installs (e.g. it became pure Python). When only older releases have ft-wheels
+    (the project dropped them, as numpy 2.5 did for 3.13t), downgrade to the newest of those.
     """
     if in_use.verdict.installs:
         return Action.NONE, None
     if in_use.verdict is Verdict.ERROR:
         return Action.ERROR, None
-    for candidate in (in_use.first_ft_version, getattr(in_use, "latest_ft_version", None)):
+    for candidate in (in_use.first_ft_version, in_use.latest_ft_version):
         if _newer(candidate, version) and candidate and not Version(candidate).is_prerelease:
             return Action.UPGRADE, candidate
     if latest is not None and latest.verdict.installs and _newer(latest.version, version):
         return Action.UPGRADE, latest.version
+    older = in_use.latest_ft_version
+    if older and _newer(version, older) and not Version(older).is_prerelease:
+        return Action.DOWNGRADE, older
     if in_use.verdict is Verdict.NEEDS_BUILD:
         return Action.NEEDS_BUILD, None
     return Action.BLOCKED, None
@@ -155,7 +162,8 @@ def _summaries(resolutions: Mapping[Target, Resolution], deps: Sequence[DepStatu
         actions = [t.action for d in deps for t in d.targets if t.target == target]
         out.append(TargetSummary(
             target=target, dependencies=len(actions), ok=actions.count(Action.NONE),
-            upgrades=actions.count(Action.UPGRADE), blocked=actions.count(Action.BLOCKED),
+            upgrades=actions.count(Action.UPGRADE), downgrades=actions.count(Action.DOWNGRADE),
+            blocked=actions.count(Action.BLOCKED),
             needs_build=actions.count(Action.NEEDS_BUILD), errors=actions.count(Action.ERROR),
             resolve_error=resolution.error))
     return tuple(out)
@@ -191,14 +199,16 @@ def check_project(
             if ts is None:  # pragma: no cover - check_packages answers every target
                 continue
             newest = latest[dep.name].for_target(target) if dep.name in latest else None
-            action, upgrade_to = advise(ts, dep.version, newest)
+            action, move_to = advise(ts, dep.version, newest)
             detail = ts.detail or (status.error or "")
             if action is Action.BLOCKED and ts.first_ft_prerelease:
                 detail = f"pre-release {ts.first_ft_prerelease} has free-threaded wheels; {detail}".rstrip("; ")
             if action is not Action.NONE:
                 detail = "; ".join([detail, *_extra_index_notes(status, target)]).strip("; ")
             deps.setdefault(dep.name, []).append(DepTarget(
-                target=target, version=dep.version, verdict=ts.verdict, action=action, upgrade_to=upgrade_to,
+                target=target, version=dep.version, verdict=ts.verdict, action=action,
+                upgrade_to=move_to if action is Action.UPGRADE else None,
+                downgrade_to=move_to if action is Action.DOWNGRADE else None,
                 first_ft_version=ts.first_ft_version, first_ft_prerelease=ts.first_ft_prerelease,
                 path=dep.path, detail=detail))
     dep_statuses = tuple(DepStatus(name, project_url(client.config.index_url, name), tuple(rows))
