@@ -11,7 +11,7 @@ from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from ..errors import BadInput
+from ..errors import BadInput, first_line
 from .model import LockEdge, LockedPackage, LockGraph, ProjectInput, Unchecked
 from .pyproject import select
 from .tomlfile import load_toml, shape_errors
@@ -69,7 +69,7 @@ def _requirement(text_req: str, path: Path) -> Requirement:
     try:
         return Requirement(text_req)
     except InvalidRequirement as exc:
-        raise BadInput(f"invalid requirement {text_req!r}: {str(exc).splitlines()[0]}", path=str(path)) from None
+        raise BadInput(f"invalid requirement {text_req!r}: {first_line(exc)}", path=str(path)) from None
 
 
 def _roots_from_pyproject(pyproject: Path, extras: Sequence[str],

@@ -11,7 +11,7 @@ from packaging.dependency_groups import DependencyGroupResolver
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from ..errors import BadInput
+from ..errors import BadInput, first_line
 from .direct import direct_reason
 from .model import InputRequirement, ProjectInput, Unchecked
 from .tomlfile import line_of, load_toml, shape_errors
@@ -28,7 +28,7 @@ def _parse(text_req: str, where: str, path: Path, text: str) -> Requirement:
     try:
         return Requirement(text_req)
     except InvalidRequirement as exc:
-        raise BadInput(f"invalid requirement {text_req!r} in {where}: {str(exc).splitlines()[0]}",
+        raise BadInput(f"invalid requirement {text_req!r} in {where}: {first_line(exc)}",
                        path=str(path), line=line_of(text, text_req)) from None
 
 
@@ -94,7 +94,7 @@ def _read_pyproject(path: Path, extras: Sequence[str], groups: Sequence[str],
     except Exception as exc:  # noqa: BLE001 - packaging raises an ExceptionGroup of ValueErrors
         while getattr(exc, "exceptions", None):
             exc = exc.exceptions[0]  # type: ignore[attr-defined]
-        message = str(exc).splitlines()[0]
+        message = first_line(exc)
         raise BadInput(f"[dependency-groups]: {message}", path=str(path),
                        line=line_of(text, "dependency-groups")) from None
     requirements: list[InputRequirement] = []

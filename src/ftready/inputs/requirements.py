@@ -15,7 +15,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from ..errors import BadInput
+from ..errors import BadInput, first_line
 from .direct import VCS_SCHEMES, direct_reason
 from .model import InputRequirement, ProjectInput, Unchecked
 
@@ -150,7 +150,7 @@ class _Reader:
         try:
             req = Requirement(text)
         except InvalidRequirement as exc:
-            message = str(exc).splitlines()[0]
+            message = first_line(exc)
             raise BadInput(f"invalid requirement {text!r}: {message}", path=str(path), line=number) from None
         if req.url:
             self.unchecked.append(Unchecked(text, direct_reason(req.url), origin))

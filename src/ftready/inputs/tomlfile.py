@@ -11,7 +11,7 @@ from typing import Any
 
 import tomli
 
-from ..errors import BadInput
+from ..errors import BadInput, first_line
 from ..fsutil import atomic_write_bytes, loads_toml, read_text
 
 __all__ = ["read_text", "load_toml", "line_of", "shape_errors"]
@@ -68,5 +68,4 @@ def shape_errors(path: Path, what: str) -> Iterator[None]:
     try:
         yield
     except (TypeError, AttributeError, KeyError, ValueError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise BadInput(f"malformed {what}: unexpected value ({detail})", path=str(path)) from None
+        raise BadInput(f"malformed {what}: unexpected value ({first_line(exc)})", path=str(path)) from None
