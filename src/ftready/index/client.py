@@ -197,18 +197,15 @@ class IndexClient:
         items: Iterable[T],
         *,
         progress: Progress | None = None,
-        workers: int | None = None,
         then: Callable[[Any], R] | None = None,
-        then_workers: int | None = None,
     ) -> Iterator[tuple[T, Union[R, Exception]]]:
-        """Run ``fn`` on ``workers`` threads (default ``config.concurrency``); yield (item,
-        result or exception) as each completes. A ``pool.Then(arg)`` from ``fn`` is finished
-        by ``then(arg)`` on ``then_workers`` more threads (default
-        ``config.metadata_concurrency``). Requests stay bounded per lane however many
-        workers there are. Ctrl-C stops pending work and re-raises KeyboardInterrupt."""
+        """Run ``fn`` on ``config.concurrency`` threads; yield (item, result or exception) as
+        each completes. A ``pool.Then(arg)`` from ``fn`` is finished by ``then(arg)`` on
+        ``config.metadata_concurrency`` more threads. Requests stay bounded per lane however
+        many workers there are. Ctrl-C stops pending work and re-raises KeyboardInterrupt."""
         return bounded_map(
-            fn, items, workers=workers or self.config.concurrency, cancel=self._fetcher.cancel,
-            progress=progress, then=then, then_workers=then_workers or self.config.metadata_concurrency,
+            fn, items, workers=self.config.concurrency, cancel=self._fetcher.cancel,
+            progress=progress, then=then, then_workers=self.config.metadata_concurrency,
         )
 
     def close(self) -> None:
