@@ -22,6 +22,7 @@ from ..commands.deps import FAIL_ON, Action, DepsReport, DepStatus, DepTarget, c
 from ..errors import BadInput
 from ..fsutil import atomic_write_text
 from ..index.client import IndexClient
+from ..index.config import IndexConfig
 from ..inputs import INPUT_KINDS, ProjectInput, load_input
 from ..resolve import ResolveOptions
 from ..verdicts.model import AuditResult, PackageStatus, Target
@@ -87,8 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def resolve_options(args: argparse.Namespace) -> ResolveOptions:
-    config = index_config(args)
+def resolve_options(config: IndexConfig) -> ResolveOptions:
     return ResolveOptions(index_url=config.index_url,
                           cache_dir=config.cache_for("resolve"),
                           offline=config.offline)
@@ -104,9 +104,9 @@ def run(args: argparse.Namespace, audit: Mapping[str, AuditResult] | None = None
     # deps shows no classifiers: skip the JSON API (json_url=None), half the requests
     with IndexClient(replace(config, json_url=None)) as client:
         if err_console.is_terminal:
-            report = _with_progress(client, project, targets, resolve_options(args))
+            report = _with_progress(client, project, targets, resolve_options(config))
         else:
-            report = check_project(client, project, targets, resolve_options(args))
+            report = check_project(client, project, targets, resolve_options(config))
     if getattr(args, "audit", False) and audit is None:
         audit = _run_audit(report, args)
     if args.format == "table" and not args.output:

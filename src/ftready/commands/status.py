@@ -15,8 +15,8 @@ from packaging.utils import canonicalize_name
 from ..errors import BadInput, IndexUnavailable, ProjectNotFound
 from ..fsutil import read_text
 from ..index.client import IndexClient
-from ..index.pool import Then
 from ..index.coremetadata import metadata_file
+from ..index.pool import Then
 from ..verdicts.model import ExtraIndexStatus, PackageStatus, Target, Verdict
 from ..verdicts.rules import Releases
 from ..verdicts.status import build_status, extra_index_status, uniform_status, with_info
