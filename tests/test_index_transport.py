@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-import httpx
-
 import httpcore
+import httpx
 
 from ftready.index.transport import ConnectLimiter, ExclusivePoolTransport, limit_connects
 
