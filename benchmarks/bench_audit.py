@@ -17,11 +17,11 @@ import sys
 import time
 from collections import Counter
 
-from ftready.commands.audit import install_requirements
-from ftready.runtime.bootstrap import find_ft_python
-from ftready.runtime.extensions import scan_distributions
-from ftready.runtime.probe import probe_modules
-from ftready.runtime.venv import throwaway_venv
+from gilfree.commands.audit import install_requirements
+from gilfree.runtime.bootstrap import find_ft_python
+from gilfree.runtime.extensions import scan_distributions
+from gilfree.runtime.probe import probe_modules
+from gilfree.runtime.venv import throwaway_venv
 
 DEFAULT_PACKAGES = ["numpy", "pydantic-core", "markupsafe", "psutil", "regex", "rpds-py", "jiter", "pillow"]
 
@@ -29,7 +29,7 @@ DEFAULT_PACKAGES = ["numpy", "pydantic-core", "markupsafe", "psutil", "regex", "
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("packages", nargs="*", default=DEFAULT_PACKAGES)
-    parser.add_argument("--python", help="free-threaded interpreter (default: ftready's)")
+    parser.add_argument("--python", help="free-threaded interpreter (default: gilfree's)")
     parser.add_argument("--jobs", type=int, action="append",
                         help="parallel settings to compare with sequential (default: CPU count, 2x)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; best time kept")
@@ -37,7 +37,7 @@ def main() -> int:
     python = args.python or str(find_ft_python())
     cpus = os.cpu_count() or 1
     settings = args.jobs or sorted({cpus, 2 * cpus})
-    with throwaway_venv(python, prefix="ftready-bench-") as venv:
+    with throwaway_venv(python, prefix="gilfree-bench-") as venv:
         started = time.perf_counter()
         outcome = install_requirements(venv, args.packages, tmp=venv.root.parent)
         print(f"installed {len(outcome.installed)} distributions in {time.perf_counter() - started:.1f}s"

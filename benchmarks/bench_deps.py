@@ -1,4 +1,4 @@
-"""Benchmark `ftready deps` on a ~330-package uv.lock, cold and warm HTTP cache, against
+"""Benchmark `gilfree deps` on a ~330-package uv.lock, cold and warm HTTP cache, against
 python-ft-deps (PyPI: python-ft-deps 0.1.1) on the same lock in the same run.
 
     python benchmarks/bench_deps.py [--target 3.14t-manylinux_x86_64] [--all-targets] [--skip-reference]
@@ -10,7 +10,7 @@ installed once into a throwaway venv under the user cache. Results are not asser
 
 The tools answer different questions, so disagreements are expected and explained:
 python-ft-deps says "free-threaded" if *any file of any release* has a free-threaded ABI
-tag and "pure" if *no release ever* had a binary wheel; ftready judges the *locked
+tag and "pure" if *no release ever* had a binary wheel; gilfree judges the *locked
 release* on *one target* (exact tag matching). A package pinned below its first
 free-threaded release, or with ft wheels only on other platforms, differs.
 """
@@ -28,15 +28,15 @@ from pathlib import Path
 
 import platformdirs
 
-from ftready.commands.deps import DepsReport, check_project
-from ftready.gcpolicy import tune_for_bulk_parsing
-from ftready.index.client import IndexClient
-from ftready.index.config import IndexConfig
-from ftready.inputs import load_input
-from ftready.resolve import ResolveOptions
-from ftready.resolve.uv import uv_binary
-from ftready.verdicts.model import Target, Verdict
-from ftready.verdicts.targets import default_targets, parse_target
+from gilfree.commands.deps import DepsReport, check_project
+from gilfree.gcpolicy import tune_for_bulk_parsing
+from gilfree.index.client import IndexClient
+from gilfree.index.config import IndexConfig
+from gilfree.inputs import load_input
+from gilfree.resolve import ResolveOptions
+from gilfree.resolve.uv import uv_binary
+from gilfree.verdicts.model import Target, Verdict
+from gilfree.verdicts.targets import default_targets, parse_target
 
 PROJECT = Path(__file__).resolve().parents[1] / "examples" / "big-app"
 REFERENCE = "python-ft-deps==0.1.1"
@@ -44,7 +44,7 @@ THEIR_CLASS = {"🧵": "ft-wheel", "🐍": "pure", "🐌": "no-support"}
 
 
 def run_ours(cache: Path, targets: tuple[Target, ...], offline: bool = False) -> tuple[float, DepsReport, str]:
-    """One in-process `ftready deps` (what the CLI does, minus interpreter start-up)."""
+    """One in-process `gilfree deps` (what the CLI does, minus interpreter start-up)."""
     start = time.perf_counter()
     config = IndexConfig(json_url=None, cache_dir=cache, offline=offline)
     project = load_input(PROJECT, memo_dir=config.cache_for("toml"))
@@ -65,7 +65,7 @@ def ours_class(verdict: Verdict) -> str:
 
 def reference_venv() -> Path | None:
     """A venv with python-ft-deps (needs Python >= 3.12), made once and reused."""
-    venv = Path(platformdirs.user_cache_dir("ftready")) / "bench" / "python-ft-deps"
+    venv = Path(platformdirs.user_cache_dir("gilfree")) / "bench" / "python-ft-deps"
     exe = venv / "bin" / "python-ft-deps"
     if exe.exists():
         return venv
@@ -73,7 +73,7 @@ def reference_venv() -> Path | None:
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
     python = _python_312()
     if python is None:
-        print("python-ft-deps needs Python >= 3.12 and none was found (set FTREADY_BENCH_PYTHON)")
+        print("python-ft-deps needs Python >= 3.12 and none was found (set GILFREE_BENCH_PYTHON)")
         return None
     made = subprocess.run([uv, "venv", "-q", "--clear", "--python", python, str(venv)], env=env,
                           capture_output=True, text=True)
@@ -88,7 +88,7 @@ def reference_venv() -> Path | None:
 
 def _python_312() -> str | None:
     """An interpreter >= 3.12 for python-ft-deps (uv's own discovery trips on pyenv shims)."""
-    candidates = [os.environ.get("FTREADY_BENCH_PYTHON"), sys.executable]
+    candidates = [os.environ.get("GILFREE_BENCH_PYTHON"), sys.executable]
     candidates += [shutil.which(f"python3.{minor}") for minor in range(15, 11, -1)]
     candidates += sorted(str(p) for p in Path.home().glob(".pyenv/versions/3.1[2-9]*/bin/python3"))
     for candidate in filter(None, candidates):
@@ -101,7 +101,7 @@ def _python_312() -> str | None:
 
 def run_reference(venv: Path) -> tuple[float, dict[str, str], str]:
     """python-ft-deps in a copy of the project; returns time, name -> class, and its verdict line."""
-    with tempfile.TemporaryDirectory(prefix="ftready-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gilfree-bench-") as tmp:
         for name in ("pyproject.toml", "uv.lock"):
             shutil.copy(PROJECT / name, tmp)
         env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
@@ -131,14 +131,14 @@ def main() -> int:
     lock_packages = sum(1 for line in (PROJECT / "uv.lock").read_text().splitlines() if line == "[[package]]")
     print(f"input: {PROJECT / 'uv.lock'} ({lock_packages} locked packages); Python {sys.version.split()[0]}"
           f"{' free-threaded' if not getattr(sys, '_is_gil_enabled', lambda: True)() else ''}")
-    with tempfile.TemporaryDirectory(prefix="ftready-bench-cache-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gilfree-bench-cache-") as tmp:
         cache = Path(tmp)
-        os.environ["FTREADY_CACHE_DIR"] = tmp  # every cache cold: HTTP, verdicts, parsed lock
+        os.environ["GILFREE_CACHE_DIR"] = tmp  # every cache cold: HTTP, verdicts, parsed lock
         cold, report, cold_stats = run_ours(cache, (target,))
         warm, report, warm_stats = run_ours(cache, (target,))
         offline, _, offline_stats = run_ours(cache, (target,), offline=True)
         n = len(report.dependencies)
-        print(f"ftready deps, 1 target ({target}), {n} dependencies in use:")
+        print(f"gilfree deps, 1 target ({target}), {n} dependencies in use:")
         print(f"  cold cache:            {cold:6.2f} s   {cold_stats}")
         print(f"  warm cache:            {warm:6.2f} s   {warm_stats}")
         print(f"  warm cache, --offline: {offline:6.2f} s   {offline_stats}")
@@ -157,7 +157,7 @@ def main() -> int:
     ref_time, theirs, last = run_reference(venv)
     print(f"python-ft-deps ({REFERENCE}), sequential requests, no cache: {ref_time:6.2f} s "
           f"for {len(theirs)} packages ({sum(v == 'error' for v in theirs.values())} crashed); it says: {last!r}")
-    print(f"ratio python-ft-deps / ftready: {ref_time / cold:5.1f}x (cold), {ref_time / warm:5.1f}x (warm)")
+    print(f"ratio python-ft-deps / gilfree: {ref_time / cold:5.1f}x (cold), {ref_time / warm:5.1f}x (warm)")
     ours = {d.name: d.targets[0] for d in report.dependencies}
     both = sorted(set(ours) & set(theirs))
     disagree = [n for n in both if ours_class(ours[n].verdict) != theirs[n]]
@@ -170,7 +170,7 @@ def main() -> int:
     for name in disagree:
         t = ours[name]
         why = f"first ft {t.first_ft_version}" if t.first_ft_version else t.detail
-        print(f"  {name:28} {t.version:>12}  python-ft-deps: {theirs[name]:10}  ftready: {t.verdict.value:12} "
+        print(f"  {name:28} {t.version:>12}  python-ft-deps: {theirs[name]:10}  gilfree: {t.verdict.value:12} "
               f"{t.action.value}{' >= ' + t.upgrade_to if t.upgrade_to else ''}  ({why})")
     return 0
 

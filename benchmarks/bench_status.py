@@ -1,7 +1,7 @@
 """Benchmark: `status` of the top N packages (cold cache) against the fetch-and-parse floor.
 
 The floor (benchmarks/floor.py) only fetches and json-parses the same simple-API pages
-with the same concurrency. ftready additionally judges 24 targets per package and reads
+with the same concurrency. gilfree additionally judges 24 targets per package and reads
 each judged release's core metadata for its classifier. Both run in this process, the
 floor twice (before and after) so a warming proxy or CDN cannot flatter either side.
 
@@ -29,17 +29,17 @@ sys.path.insert(0, str(HERE))
 
 from floor import fetch_floor, fetch_floor_with_metadata, top_names  # noqa: E402
 
-from ftready.commands.status import check_packages, parse_request  # noqa: E402
-from ftready.gcpolicy import tune_for_bulk_parsing  # noqa: E402
-from ftready.index.client import IndexClient  # noqa: E402
-from ftready.index.config import IndexConfig  # noqa: E402
-from ftready.verdicts.model import Verdict  # noqa: E402
-from ftready.verdicts.targets import default_targets  # noqa: E402
+from gilfree.commands.status import check_packages, parse_request  # noqa: E402
+from gilfree.gcpolicy import tune_for_bulk_parsing  # noqa: E402
+from gilfree.index.client import IndexClient  # noqa: E402
+from gilfree.index.config import IndexConfig  # noqa: E402
+from gilfree.verdicts.model import Verdict  # noqa: E402
+from gilfree.verdicts.targets import default_targets  # noqa: E402
 
 
-def run_ftready(names: list[str], index_url: str, concurrency: int) -> tuple[float, dict[str, int]]:
+def run_gilfree(names: list[str], index_url: str, concurrency: int) -> tuple[float, dict[str, int]]:
     targets = default_targets()
-    with tempfile.TemporaryDirectory(prefix="ftready-bench-") as cache:
+    with tempfile.TemporaryDirectory(prefix="gilfree-bench-") as cache:
         config = IndexConfig(index_url=index_url, cache_dir=Path(cache), concurrency=concurrency)
         start = time.perf_counter()
         with IndexClient(config) as client:
@@ -69,14 +69,14 @@ def main() -> int:
     print(f"python {sys.version.split()[0]}{' free-threaded' if ft else ''}; "
           f"{len(names)} packages, concurrency {args.concurrency}")
     floor_before = fetch_floor(names, args.index_url, args.concurrency)
-    ours, counts = run_ftready(names, args.index_url, args.concurrency)
+    ours, counts = run_gilfree(names, args.index_url, args.concurrency)
     floor_after = fetch_floor(names, args.index_url, args.concurrency)
     with_metadata = fetch_floor_with_metadata(names, args.index_url, args.concurrency)
     floor = (floor_before + floor_after) / 2
     print(f"floor (fetch + json parse):   {floor_before:.2f} s before, {floor_after:.2f} s after")
     print(f"floor + a metadata read each: {with_metadata:.2f} s  ({with_metadata / floor:.2f}x floor: "
           f"the least any status reporting classifiers costs)")
-    print(f"ftready status (cold cache):  {ours:.2f} s")
+    print(f"gilfree status (cold cache):  {ours:.2f} s")
     print(f"ratio to floor:               {ours / floor:.2f}  (goal <= 1.30)")
     print(f"ratio to floor + metadata:    {ours / with_metadata:.2f}")
     print(f"verdicts: {counts}")

@@ -1,8 +1,8 @@
-"""ftready's stress plugin against pytest-run-parallel, in the same run.
+"""gilfree's stress plugin against pytest-run-parallel, in the same run.
 
 1. Overhead: a real test suite (toolz's, installed from PyPI: its tests ship inside the
    package) at the same threads × iterations under each plugin, in interleaved rounds;
-   median wall time of each and the ratio ftready / pytest-run-parallel (goal ≤ 1.1).
+   median wall time of each and the ratio gilfree / pytest-run-parallel (goal ≤ 1.1).
 2. Race finding: each known-racy test of tests/test_stress_ft.py (RACY_SUITE) run alone,
    TRIALS times per tool: how often one run reports the race and how long it takes.
    pytest-run-parallel has no timeout, so a deadlock is "found" only if it is reported;
@@ -29,14 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ftready.commands.test import ftready_requirement
-from ftready.runtime.bootstrap import find_ft_python
-from ftready.runtime.venv import throwaway_venv
+from gilfree.commands.test import gilfree_requirement
+from gilfree.runtime.bootstrap import find_ft_python
+from gilfree.runtime.venv import throwaway_venv
 
 SUITE_PACKAGE = "toolz==1.2.0"
 #: Left out so that both tools run the same tests to the end: toolz's doctest runner
 #: patches process-wide state (sys.settrace, linecache) and takes pytest-run-parallel's
-#: whole session down (RecursionError -> INTERNALERROR) in some runs (ftready keeps it
+#: whole session down (RecursionError -> INTERNALERROR) in some runs (gilfree keeps it
 #: single-threaded); test_fold forks a multiprocessing pool from a multi-threaded process,
 #: which can deadlock the child (seen with pytest-run-parallel; no timeout there).
 SUITE_ARGS = ["--pyargs", "toolz", "-k", "not test_doctests and not test_fold"]
@@ -93,17 +93,17 @@ def _children_cpu() -> float:
 
 
 def tool_args(tool: str, threads: int, iterations: int, seed: int) -> list[str]:
-    if tool == "ftready":
+    if tool == "gilfree":
         return ["-p", "no:run-parallel", "--ft-threads", str(threads), "--ft-iterations", str(iterations),
                 "--ft-seed", str(seed), "--ft-timeout", "5"]
-    return ["-p", "no:ftready", "--parallel-threads", str(threads), "--iterations", str(iterations)]
+    return ["-p", "no:gilfree", "--parallel-threads", str(threads), "--iterations", str(iterations)]
 
 
 def overhead(python: str, work: Path, threads: int, iterations: int, rounds: int) -> dict[str, object]:
-    listed = pytest_run(python, ["-p", "no:ftready", "-p", "no:run-parallel", "--co", *SUITE_ARGS], work)
+    listed = pytest_run(python, ["-p", "no:gilfree", "-p", "no:run-parallel", "--co", *SUITE_ARGS], work)
     expected = sum(1 for line in listed.output.splitlines() if "::" in line)
-    times: dict[str, list[float]] = {"ftready": [], "pytest-run-parallel": []}
-    cpu: dict[str, list[float]] = {"ftready": [], "pytest-run-parallel": []}
+    times: dict[str, list[float]] = {"gilfree": [], "pytest-run-parallel": []}
+    cpu: dict[str, list[float]] = {"gilfree": [], "pytest-run-parallel": []}
     last: dict[str, str] = {}
     for round_index in range(rounds + 1):  # round 0 warms caches, not counted
         for tool in (list(times) if round_index % 2 else list(reversed(list(times)))):
@@ -118,8 +118,8 @@ def overhead(python: str, work: Path, threads: int, iterations: int, rounds: int
     medians = {tool: statistics.median(values) for tool, values in times.items()}
     cpu_medians = {tool: statistics.median(values) for tool, values in cpu.items()}
     return {"tests": expected, "median_s": medians, "median_cpu_s": cpu_medians, "all_s": times, "all_cpu_s": cpu,
-            "ratio": medians["ftready"] / medians["pytest-run-parallel"],
-            "cpu_ratio": cpu_medians["ftready"] / cpu_medians["pytest-run-parallel"], "outcome": last}
+            "ratio": medians["gilfree"] / medians["pytest-run-parallel"],
+            "cpu_ratio": cpu_medians["gilfree"] / cpu_medians["pytest-run-parallel"], "outcome": last}
 
 
 def race_finding(python: str, work: Path, racy: str, races: dict[str, tuple[str, str | None]], threads: int,
@@ -127,7 +127,7 @@ def race_finding(python: str, work: Path, racy: str, races: dict[str, tuple[str,
     (work / "test_racy.py").write_text(racy, encoding="utf-8")
     results: dict[str, dict[str, object]] = {}
     for name in races:
-        for tool in ("ftready", "pytest-run-parallel"):
+        for tool in ("gilfree", "pytest-run-parallel"):
             found, seconds, killed = 0, [], 0
             for trial in range(trials):
                 arguments = [*tool_args(tool, threads, iterations, 1000 + trial), "test_racy.py", "-k", name]
@@ -145,7 +145,7 @@ def race_finding(python: str, work: Path, racy: str, races: dict[str, tuple[str,
 
 def false_alarms(python: str, work: Path, safe: str, threads: int, iterations: int, trials: int) -> dict[str, int]:
     (work / "test_safe.py").write_text(safe, encoding="utf-8")
-    flagged = {"ftready": 0, "pytest-run-parallel": 0}
+    flagged = {"gilfree": 0, "pytest-run-parallel": 0}
     for tool in flagged:
         for trial in range(trials):
             run = pytest_run(python, [*tool_args(tool, threads, iterations, 2000 + trial), "test_safe.py"], work, 120)
@@ -158,7 +158,7 @@ def print_overhead(cost: dict[str, Any]) -> None:
     for tool, seconds in cost["median_s"].items():
         print(f"  {tool:<20} {seconds:6.2f} s wall, {cost['median_cpu_s'][tool]:6.2f} s CPU   "
               f"({cost['outcome'][tool]})")
-    print(f"  ratio ftready / pytest-run-parallel: {cost['ratio']:.2f}x wall, {cost['cpu_ratio']:.2f}x CPU",
+    print(f"  ratio gilfree / pytest-run-parallel: {cost['ratio']:.2f}x wall, {cost['cpu_ratio']:.2f}x CPU",
           flush=True)
 
 
@@ -177,7 +177,7 @@ def print_races(races: dict[str, dict[str, Any]], trials: int, kill_after: float
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--python", help="free-threaded interpreter (default: ftready's)")
+    parser.add_argument("--python", help="free-threaded interpreter (default: gilfree's)")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds of the toolz suite per tool")
@@ -188,10 +188,10 @@ def main() -> int:
     args = parser.parse_args()
     python = args.python or str(find_ft_python())
     data = suites()
-    with throwaway_venv(python, prefix="ftready-bench-") as venv, tempfile.TemporaryDirectory() as tmp:
+    with throwaway_venv(python, prefix="gilfree-bench-") as venv, tempfile.TemporaryDirectory() as tmp:
         pip = [*venv.pip, "install", "-q", "--disable-pip-version-check"]
         subprocess.run([*pip, "pytest", REFERENCE, SUITE_PACKAGE], check=True)
-        subprocess.run([*pip, "--no-deps", ftready_requirement()], check=True)
+        subprocess.run([*pip, "--no-deps", gilfree_requirement()], check=True)
         venv_python = str(venv.python)
         work = Path(tmp)
         print(f"python {venv.info.label}, {args.threads} threads × {args.iterations} iterations, "

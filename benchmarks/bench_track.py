@@ -1,4 +1,4 @@
-"""Benchmark `ftready track` and `ftready site` against the fetch-and-parse floor.
+"""Benchmark `gilfree track` and `gilfree site` against the fetch-and-parse floor.
 
 Everything runs on this machine: a synthetic index (PEP 691 simple pages and a root page
 listing every project's serial, as PyPI's do; the PEP 658 ``.metadata`` files the pages
@@ -10,10 +10,10 @@ measures
 1. the floor: ``benchmarks/floor.py``'s plain fetch + json.loads of every simple page;
    and that floor plus one plain ``.metadata`` read per project, the least any run that
    reports classifiers costs;
-2. a cold ``ftready track --top N`` (empty HTTP cache, new database), as a subprocess, with
+2. a cold ``gilfree track --top N`` (empty HTTP cache, new database), as a subprocess, with
    its peak RSS; the ratio to the floor;
 3. a second ``track`` with nothing changed on the index;
-4. ``ftready site`` for 15,000 packages (from the tracked database when N is 15,000,
+4. ``gilfree site`` for 15,000 packages (from the tracked database when N is 15,000,
    otherwise from statuses judged from the same synthetic pages, three daily snapshots).
 
     python benchmarks/bench_track.py [--top N] [--concurrency C] [--site-packages M]
@@ -42,7 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 from floor import fetch_floor, fetch_floor_with_metadata  # noqa: E402
 
-from ftready.store.ranking import load_ranking  # noqa: E402
+from gilfree.store.ranking import load_ranking  # noqa: E402
 
 PLATFORMS = ("manylinux_2_17_x86_64.manylinux2014_x86_64", "manylinux_2_17_aarch64.manylinux2014_aarch64",
              "musllinux_1_2_x86_64", "macosx_11_0_arm64", "macosx_10_13_x86_64", "win_amd64")
@@ -198,7 +198,7 @@ def serve(names_file: str) -> None:
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """(seconds, peak RSS in bytes, stdout) of ``python -m ftready ARGS``.
+    """(seconds, peak RSS in bytes, stdout) of ``python -m gilfree ARGS``.
 
     The peak is the child's own high-water mark (``VmHWM``), polled from /proc while it
     runs: in our gVisor sandbox ``wait4``'s ``ru_maxrss`` covered more than that one
@@ -206,7 +206,7 @@ def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     Where /proc has no such field, ``ru_maxrss`` it is."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "ftready", *args], env=env, stdout=out, stderr=err)
+        proc = subprocess.Popen([sys.executable, "-m", "gilfree", *args], env=env, stdout=out, stderr=err)
         peak = [0]
         watcher = threading.Thread(target=_watch_peak, args=(proc, peak), daemon=True)
         watcher.start()
@@ -217,7 +217,7 @@ def run_cli(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
         out.seek(0)
         err.seek(0)
         if proc.returncode:
-            raise SystemExit(f"ftready {' '.join(args)} failed ({proc.returncode}):\n{err.read()}")
+            raise SystemExit(f"gilfree {' '.join(args)} failed ({proc.returncode}):\n{err.read()}")
         return seconds, peak[0] or usage.ru_maxrss * 1024, out.read()  # ru_maxrss is in kB on Linux
 
 
@@ -243,13 +243,13 @@ def build_site_db(db: Path, names: list[str], distinct: int = 600) -> None:
     ``distinct`` statuses are judged and reused under the other names."""
     import dataclasses
 
-    from ftready.index.simple import parse_project_files
-    from ftready.store.db import Store
-    from ftready.store.ranking import RankedPackage, Ranking
-    from ftready.store.runs import SnapshotWriter, complete_run, open_run
-    from ftready.verdicts.model import ProjectInfo
-    from ftready.verdicts.status import build_status, with_info
-    from ftready.verdicts.targets import default_targets
+    from gilfree.index.simple import parse_project_files
+    from gilfree.store.db import Store
+    from gilfree.store.ranking import RankedPackage, Ranking
+    from gilfree.store.runs import SnapshotWriter, complete_run, open_run
+    from gilfree.verdicts.model import ProjectInfo
+    from gilfree.verdicts.status import build_status, with_info
+    from gilfree.verdicts.targets import default_targets
 
     targets = default_targets()
     statuses = []
@@ -284,7 +284,7 @@ def main() -> None:
     if args.serve:
         return serve(args.serve)
     names = load_ranking(top=args.top).names
-    with tempfile.TemporaryDirectory(prefix="ftready-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gilfree-bench-") as tmp:
         names_file = Path(tmp) / "names.txt"
         names_file.write_text("\n".join(names) + "\n")
         start = time.perf_counter()
@@ -300,7 +300,7 @@ def main() -> None:
 
 
 def report(names: list[str], url: str, args: argparse.Namespace, tmp: Path) -> None:
-    env = {**os.environ, "FTREADY_CACHE_DIR": str(tmp / "cache")}
+    env = {**os.environ, "GILFREE_CACHE_DIR": str(tmp / "cache")}
     track = ["track", "--packages", str(tmp / "names.txt"), "--db", str(tmp / "track.sqlite3"),
              "--index-url", url, "--concurrency", str(args.concurrency)]
     free_threaded = not getattr(sys, "_is_gil_enabled", lambda: True)()

@@ -4,7 +4,7 @@
 one plain request per project for one wheel's core metadata (PyPI's simple pages carry no
 classifiers). It is printed next to the floor so the unavoidable part of the gap is known.
 
-``ftready.index.IndexClient.project_files`` must stay within a small factor of this loop
+``gilfree.index.IndexClient.project_files`` must stay within a small factor of this loop
 (same names, same concurrency, cold cache), so it is the reference other benchmarks
 import. Run it alone to print the floor for the top N packages::
 
@@ -26,14 +26,14 @@ from urllib.parse import urljoin
 
 import httpx
 
-from ftready.index.coremetadata import TAIL_BYTES
+from gilfree.index.coremetadata import TAIL_BYTES
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 
 
 def top_names(n: int) -> list[str]:
-    """The n most-downloaded project names bundled with ftready."""
-    data = json.loads(resources.files("ftready.data").joinpath("top-pypi-packages.min.json").read_bytes())
+    """The n most-downloaded project names bundled with gilfree."""
+    data = json.loads(resources.files("gilfree.data").joinpath("top-pypi-packages.min.json").read_bytes())
     return [row["project"] for row in data["rows"][:n]]
 
 
@@ -90,8 +90,8 @@ def _last_wheel(doc: dict | None) -> dict | None:
 def fetch_floor_with_metadata(names: list[str], index_url: str, concurrency: int,
                               metadata_concurrency: int = 32) -> float:
     """The floor, plus one wheel's core metadata per project: its ``.metadata`` file when
-    the page announces one, else the wheel's tail as ftready reads it (``TAIL_BYTES``), read on
-    ``metadata_concurrency`` more threads as ftready does. Nothing is parsed but the pages."""
+    the page announces one, else the wheel's tail as gilfree reads it (``TAIL_BYTES``), read on
+    ``metadata_concurrency`` more threads as gilfree does. Nothing is parsed but the pages."""
     root = index_url.rstrip("/") + "/"
     clients = _Clients()
 

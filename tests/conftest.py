@@ -12,14 +12,14 @@ import pytest
 
 @pytest.fixture(scope="session")
 def ft_python() -> Path:
-    """A free-threaded interpreter; missing is a failure when FTREADY_REQUIRE_FT=1 (CI)."""
-    from ftready.errors import InterpreterError
-    from ftready.runtime.bootstrap import find_ft_python
+    """A free-threaded interpreter; missing is a failure when GILFREE_REQUIRE_FT=1 (CI)."""
+    from gilfree.errors import InterpreterError
+    from gilfree.runtime.bootstrap import find_ft_python
 
     try:
         return find_ft_python(build=False)
     except InterpreterError as exc:
-        if os.environ.get("FTREADY_REQUIRE_FT") == "1":
+        if os.environ.get("GILFREE_REQUIRE_FT") == "1":
             pytest.fail(f"free-threaded Python required: {exc}")
         pytest.skip(f"no free-threaded Python here: {exc}")
 
@@ -33,7 +33,7 @@ def _load_cext_builder():
     import sys
 
     path = Path(__file__).parent / "fixtures" / "cext" / "build_wheels.py"
-    spec = importlib.util.spec_from_file_location("ftready_test_cext_wheels", path)
+    spec = importlib.util.spec_from_file_location("gilfree_test_cext_wheels", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses resolve their module by name
@@ -65,7 +65,7 @@ def offline_pip_args(cext_wheels: Path) -> list[str]:
 
 @pytest.fixture
 def offline_pip_env(cext_wheels: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The same, as environment for an `ftready audit` subprocess; machine pip.conf ignored."""
+    """The same, as environment for an `gilfree audit` subprocess; machine pip.conf ignored."""
     env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(cext_wheels), "PIP_CONFIG_FILE": os.devnull}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -87,8 +87,8 @@ def make_status(name: str, verdicts, version: str = "1.0.0", *, first_ft: str | 
     """
     from datetime import datetime, timezone
 
-    from ftready.verdicts.model import ClassifierLevel, PackageStatus, TargetStatus, Verdict
-    from ftready.verdicts.targets import default_targets
+    from gilfree.verdicts.model import ClassifierLevel, PackageStatus, TargetStatus, Verdict
+    from gilfree.verdicts.targets import default_targets
 
     pick = verdicts if callable(verdicts) else (lambda _t: verdicts)
     targets = []
@@ -113,7 +113,7 @@ def make_status(name: str, verdicts, version: str = "1.0.0", *, first_ft: str | 
 def track_statuses(day: int) -> list:
     """Statuses of a small tracked world on snapshot ``day`` (0, 1, 2): numpy gains 3.15t
     wheels, one package is always an index error, one summary tries to inject a script."""
-    from ftready.verdicts.model import Verdict as V
+    from gilfree.verdicts.model import Verdict as V
 
     def numpy(t):
         if t.python == (3, 15):
@@ -145,10 +145,10 @@ def track_statuses(day: int) -> list:
 @pytest.fixture(scope="session")
 def tracked_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A track database with three complete daily snapshots of ``track_statuses``."""
-    from ftready.store.db import Store
-    from ftready.store.ranking import Ranking, RankedPackage
-    from ftready.store.runs import SnapshotWriter, complete_run, open_run
-    from ftready.verdicts.targets import default_targets
+    from gilfree.store.db import Store
+    from gilfree.store.ranking import Ranking, RankedPackage
+    from gilfree.store.runs import SnapshotWriter, complete_run, open_run
+    from gilfree.verdicts.targets import default_targets
 
     path = tmp_path_factory.mktemp("track") / "track.sqlite3"
     with Store.open(path) as store:
@@ -187,7 +187,7 @@ def test_index():
 @pytest.fixture
 def index_config(tmp_path: Path, test_index):
     """An IndexConfig for ``test_index``: private cache dir, short timeout, tiny backoff."""
-    from ftready.index.config import IndexConfig
+    from gilfree.index.config import IndexConfig
 
     return IndexConfig(
         index_url=test_index.url,

@@ -1,4 +1,4 @@
-"""`ftready audit`: real installs into a throwaway free-threaded venv, real imports."""
+"""`gilfree audit`: real installs into a throwaway free-threaded venv, real imports."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from packaging.markers import Marker
 
-from ftready.cli import main
-from ftready.commands.audit import (
+from gilfree.cli import main
+from gilfree.commands.audit import (
     audit_environment,
     audit_packages,
     input_requirements,
@@ -18,14 +18,14 @@ from ftready.commands.audit import (
     read_audit_input,
     summarize,
 )
-from ftready.errors import BadInput, InterpreterError
-from ftready.inputs import LockedPackage, LockGraph, ProjectInput
-from ftready.runtime.extensions import DistExtensions
-from ftready.runtime.processes import run
-from ftready.runtime.pyinfo import inspect_interpreter
-from ftready.runtime.venv import throwaway_venv
-from ftready.verdicts.model import AuditResult, ModuleProbe
-from ftready.verdicts.serialize import from_data
+from gilfree.errors import BadInput, InterpreterError
+from gilfree.inputs import LockedPackage, LockGraph, ProjectInput
+from gilfree.runtime.extensions import DistExtensions
+from gilfree.runtime.processes import run
+from gilfree.runtime.pyinfo import inspect_interpreter
+from gilfree.runtime.venv import throwaway_venv
+from gilfree.verdicts.model import AuditResult, ModuleProbe
+from gilfree.verdicts.serialize import from_data
 
 FIXTURE_DISTS = ["ftr-declared", "ftr-undeclared", "ftr-setgil", "ftr-single", "ftr-segv", "ftr-hang",
                  "ftr-two"]
@@ -103,7 +103,7 @@ def test_unreadable_input_is_one_line_bad_input(tmp_path: Path) -> None:
 def test_bad_usage_exits_2(argv: list[str], ft_python: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*argv, "--python", str(ft_python)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("ftready: error:") and err.count("\n") == 1
+    assert err.startswith("gilfree: error:") and err.count("\n") == 1
 
 
 def test_a_gil_interpreter_is_refused() -> None:
@@ -189,7 +189,7 @@ def test_env_audits_an_existing_environment(ft_python: Path, cext_wheels: Path) 
 def test_cli_json_and_exit_codes(ft_python: Path, offline_pip_env, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", "--python", str(ft_python), "--format", "json", "ftr-undeclared"]) == 1
     doc = json.loads(capsys.readouterr().out)
-    assert doc["schema"] == "ftready.audit"
+    assert doc["schema"] == "gilfree.audit"
     [result] = doc["results"]
     assert (result["package"], result["outcome"]) == ("ftr-undeclared", "re-enables-gil")
     assert result["modules"][0]["module"] == "ftr_undeclared"
@@ -217,7 +217,7 @@ def test_cli_reads_requirement_files_and_projects(ft_python: Path, offline_pip_e
 @pytest.mark.ft
 def test_python_command_prints_the_interpreter(ft_python: Path, monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("FTREADY_PYTHON", str(ft_python))
+    monkeypatch.setenv("GILFREE_PYTHON", str(ft_python))
     assert main(["python", "--no-build"]) == 0
     assert capsys.readouterr().out.strip() == str(ft_python)
 

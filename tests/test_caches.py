@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ftready.caches import PRUNE_EVERY, auto_prune, clear, parse_size, prune, usage
-from ftready.cli import main
-from ftready.errors import BadInput
+from gilfree.caches import PRUNE_EVERY, auto_prune, clear, parse_size, prune, usage
+from gilfree.cli import main
+from gilfree.errors import BadInput
 
 
 def put(root: Path, relative: str, size: int, age: float = 0.0) -> Path:
@@ -114,7 +114,7 @@ def test_cli_shows_prunes_and_clears(cache: Path, capsys) -> None:
 def test_index_commands_prune_on_their_own(tmp_path: Path, index_config, monkeypatch) -> None:
     from dataclasses import replace
 
-    from ftready.index.client import IndexClient
+    from gilfree.index.client import IndexClient
 
     root = index_config.cache_dir
     old = put(root, "verdicts/stale", 50_000, age=10 * 24 * 3600)
@@ -123,6 +123,6 @@ def test_index_commands_prune_on_their_own(tmp_path: Path, index_config, monkeyp
         client.project_files("six")
     assert not old.exists()
     assert stamp.stat().st_mtime > time.time() - 60
-    monkeypatch.setenv("FTREADY_CACHE_MAX_SIZE", "nonsense")
-    with pytest.raises(BadInput, match="FTREADY_CACHE_MAX_SIZE"):
+    monkeypatch.setenv("GILFREE_CACHE_MAX_SIZE", "nonsense")
+    with pytest.raises(BadInput, match="GILFREE_CACHE_MAX_SIZE"):
         type(index_config)()

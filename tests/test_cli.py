@@ -7,22 +7,22 @@ import sys
 
 import pytest
 
-from ftready.cli import COMMANDS, main
+from gilfree.cli import COMMANDS, main
 
 PROBE = """
 import sys
-from ftready.cli import main
+from gilfree.cli import main
 try:
     main(["status", "--help"])
 except SystemExit:
     pass
-print(sorted(m for m in sys.modules if m.startswith("ftready.cli.")))
+print(sorted(m for m in sys.modules if m.startswith("gilfree.cli.")))
 """
 
 
 def test_a_run_imports_only_its_own_command() -> None:
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "['ftready.cli.common', 'ftready.cli.render', 'ftready.cli.status']"
+    assert out.strip().splitlines()[-1] == "['gilfree.cli.common', 'gilfree.cli.render', 'gilfree.cli.status']"
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

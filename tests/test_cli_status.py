@@ -1,4 +1,4 @@
-"""`ftready status` end to end against the local test index (recorded PyPI pages)."""
+"""`gilfree status` end to end against the local test index (recorded PyPI pages)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from ftready.cli import common, main
-from ftready.commands.status import check_packages, iter_statuses, parse_request, read_request_file
-from ftready.errors import BadInput
-from ftready.index.client import IndexClient
-from ftready.verdicts.model import Verdict
-from ftready.verdicts.targets import default_targets, select_targets
+from gilfree.cli import common, main
+from gilfree.commands.status import check_packages, iter_statuses, parse_request, read_request_file
+from gilfree.errors import BadInput
+from gilfree.index.client import IndexClient
+from gilfree.verdicts.model import Verdict
+from gilfree.verdicts.targets import default_targets, select_targets
 
 
 def index_args(test_index, tmp_path: Path) -> list[str]:
@@ -36,7 +36,7 @@ def by_target(result: dict) -> dict[str, dict]:
 
 def test_verdicts_for_the_four_well_known_packages(capsys, test_index, tmp_path) -> None:
     code, doc = run_json(capsys, test_index, tmp_path, "numpy", "pyyaml", "requests", "ruff")
-    assert doc["schema"] == "ftready.status" and len(doc["targets"]) == 24
+    assert doc["schema"] == "gilfree.status" and len(doc["targets"]) == 24
     numpy, pyyaml, requests, ruff = doc["results"]
     n = by_target(numpy)
     assert n["3.14t-manylinux_x86_64"]["verdict"] == "ft-wheel"
@@ -50,7 +50,7 @@ def test_verdicts_for_the_four_well_known_packages(capsys, test_index, tmp_path)
 
 
 def test_pinned_release_and_missing_project(capsys, test_index, tmp_path) -> None:
-    code, doc = run_json(capsys, test_index, tmp_path, "numpy==2.0.2", "ftready-no-such-project-3f9c2a",
+    code, doc = run_json(capsys, test_index, tmp_path, "numpy==2.0.2", "gilfree-no-such-project-3f9c2a",
                          "--target", "3.13t-manylinux_x86_64")
     old, ghost = doc["results"]
     assert old["version"] == "2.0.2"
@@ -89,10 +89,10 @@ def test_a_narrow_table_wraps_cells_not_names(capsys, test_index, tmp_path, monk
 
 
 def test_the_table_says_why_a_package_is_missing(capsys, test_index, tmp_path) -> None:
-    main(["status", "numpy==0.0.1", "ftready-no-such-project-3f9c2a", *index_args(test_index, tmp_path)])
+    main(["status", "numpy==0.0.1", "gilfree-no-such-project-3f9c2a", *index_args(test_index, tmp_path)])
     out = capsys.readouterr().out
     assert "numpy: no release 0.0.1 of numpy" in out
-    assert "ftready-no-such-project-3f9c2a: no project 'ftready-no-such-project-3f9c2a' on the index" in out
+    assert "gilfree-no-such-project-3f9c2a: no project 'gilfree-no-such-project-3f9c2a' on the index" in out
     row = next(line for line in out.splitlines() if "0.0.1" in line)
     assert "sdist" not in row and "missing" in row  # a release that does not exist has no kind
 
@@ -102,7 +102,7 @@ def test_bad_input_is_one_line_exit_2(capsys, test_index, tmp_path) -> None:
         code = main(["status", *args, *index_args(test_index, tmp_path)])
         err = capsys.readouterr().err
         assert code == 2, args
-        assert err.count("\n") == 1 and err.startswith("ftready: error:"), err
+        assert err.count("\n") == 1 and err.startswith("gilfree: error:"), err
 
 
 def test_from_file_with_comments_and_bad_line(tmp_path) -> None:
@@ -133,7 +133,7 @@ def test_check_packages_keeps_order_and_fetches_in_parallel(index_config) -> Non
 
 
 def test_iter_statuses_hands_over_each_package_once_as_it_is_done(index_config) -> None:
-    names = ["six", "numpy", "definitely-not-a-real-package-ftready", "ruff"]
+    names = ["six", "numpy", "definitely-not-a-real-package-gilfree", "ruff"]
     with IndexClient(index_config) as client:
         seen = list(iter_statuses(client, [parse_request(n) for n in names], select_targets(["3.14t"])))
     assert sorted(i for i, _ in seen) == [0, 1, 2, 3]
@@ -156,7 +156,7 @@ def test_ctrl_c_during_a_long_from_run_exits_cleanly(test_index, tmp_path, sig) 
     names.write_text("".join(f"pkg-{i:04d}\n" for i in range(400)))
     test_index.faults.slow(1.0, times=10_000)
     report = tmp_path / "report.json"
-    cmd = [sys.executable, "-m", "ftready", "status", "--from", str(names), "--format", "json",
+    cmd = [sys.executable, "-m", "gilfree", "status", "--from", str(names), "--format", "json",
            "--output", str(report), "--concurrency", "8", *index_args(test_index, tmp_path)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -167,7 +167,7 @@ def test_ctrl_c_during_a_long_from_run_exits_cleanly(test_index, tmp_path, sig) 
     out, err = proc.communicate(timeout=20)
     assert time.monotonic() - started < 8
     assert proc.returncode == 130, err
-    assert "Traceback" not in err and err.strip() == "ftready: interrupted"
+    assert "Traceback" not in err and err.strip() == "gilfree: interrupted"
     assert not report.exists()
     leftovers = [p for p in (tmp_path / "cache").rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []

@@ -1,4 +1,4 @@
-"""`ftready deps`: the advice checked against answers computed by hand from the synthetic
+"""`gilfree deps`: the advice checked against answers computed by hand from the synthetic
 index of ``resolve_index`` (see PROJECTS there), the gate, and the three renderings."""
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ import pytest
 from rich.console import Console
 from resolve_index import PROJECTS, FakeIndex
 
-from ftready.cli import main
-from ftready.cli.deps import describe_targets, print_table, render
-from ftready.commands.deps import Action, DepsReport, advise, check_project
-from ftready.index.client import IndexClient
-from ftready.index.config import IndexConfig
-from ftready.inputs import load_input
-from ftready.inputs.tomlfile import MEMO_MIN_BYTES
-from ftready.resolve import ResolveOptions
-from ftready.verdicts.model import AuditResult, TargetStatus, Verdict
-from ftready.verdicts.targets import parse_target, select_targets
+from gilfree.cli import main
+from gilfree.cli.deps import describe_targets, print_table, render
+from gilfree.commands.deps import Action, DepsReport, advise, check_project
+from gilfree.index.client import IndexClient
+from gilfree.index.config import IndexConfig
+from gilfree.inputs import load_input
+from gilfree.inputs.tomlfile import MEMO_MIN_BYTES
+from gilfree.resolve import ResolveOptions
+from gilfree.verdicts.model import AuditResult, TargetStatus, Verdict
+from gilfree.verdicts.targets import parse_target, select_targets
 
 L13 = parse_target("3.13t-manylinux_x86_64")
 W13 = parse_target("3.13t-win_amd64")
@@ -211,7 +211,7 @@ def test_cli_json_and_exit_codes(fake_index: FakeIndex, tmp_path: Path, capsys: 
     req.write_text("webfw\nfastjson<2\ngit+https://example.com/x.git#egg=x\n")
     assert _cli(fake_index, tmp_path, str(req), "-t", L13.name, "-f", "json") == 0  # upgrade only: not blocked
     doc = json.loads(capsys.readouterr().out)
-    assert doc["schema"] == "ftready.deps" and doc["targets"] == [L13.name]
+    assert doc["schema"] == "gilfree.deps" and doc["targets"] == [L13.name]
     fastjson = next(r for r in doc["results"] if r["name"] == "fastjson")
     assert fastjson["targets"][0]["action"] == "upgrade" and fastjson["targets"][0]["upgrade_to"] == "2.0"
     assert doc["summary"][0]["ready"] is False and doc["summary"][0]["upgrades"] == 1
@@ -225,7 +225,7 @@ def test_cli_json_and_exit_codes(fake_index: FakeIndex, tmp_path: Path, capsys: 
 def test_cli_keeps_a_big_lock_parsed_under_cache_dir(fake_index: FakeIndex, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str],
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FTREADY_CACHE_DIR", str(tmp_path / "default-cache"))
+    monkeypatch.setenv("GILFREE_CACHE_DIR", str(tmp_path / "default-cache"))
     project = tmp_path / "project"
     project.mkdir()
     padding = "".join(f"# {i:06d} {'.' * 60}\n" for i in range(MEMO_MIN_BYTES // 60))
@@ -320,9 +320,9 @@ def test_live_requirements_resolved_against_pypi(tmp_path: Path, capsys: pytest.
 @pytest.mark.ft
 def test_audit_dependencies_fills_the_runtime_column(ft_python: Path, offline_pip_env: dict[str, str]) -> None:
     """`deps --audit`: each dependency installed at its pin and probed on the ft interpreter."""
-    from ftready.cli.deps import render
-    from ftready.commands.audit import local_target
-    from ftready.commands.deps import DepStatus, DepTarget, audit_dependencies
+    from gilfree.cli.deps import render
+    from gilfree.commands.audit import local_target
+    from gilfree.commands.deps import DepStatus, DepTarget, audit_dependencies
 
     targets = select_targets(["3.13t"])
     local = local_target(targets, "3.13")

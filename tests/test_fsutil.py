@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ftready import fsutil
-from ftready.fsutil import atomic_write_bytes
+from gilfree import fsutil
+from gilfree.fsutil import atomic_write_bytes
 
 
 def test_writes_replaces_and_makes_missing_directories(tmp_path: Path) -> None:

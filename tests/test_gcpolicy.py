@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from ftready.gcpolicy import THRESHOLD, tune_for_bulk_parsing
+from gilfree.gcpolicy import THRESHOLD, tune_for_bulk_parsing
 
 
 def test_threshold_raised_and_collector_still_enabled() -> None:

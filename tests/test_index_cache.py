@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hishel import Headers, Request, Response
 
-from ftready.index.cache import FileStorage, entry_id
+from gilfree.index.cache import FileStorage, entry_id
 
 
 def request() -> Request:

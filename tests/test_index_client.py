@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from ftready import __version__
-from ftready.errors import BadInput, IndexUnavailable
-from ftready.index import IndexClient
-from ftready.index.transport import USER_AGENT
+from gilfree import __version__
+from gilfree.errors import BadInput, IndexUnavailable
+from gilfree.index import IndexClient
+from gilfree.index.transport import USER_AGENT
 
 
 def test_project_files_normalizes_the_name(test_index, index_config) -> None:
@@ -71,7 +71,7 @@ def test_bad_names_are_bad_input(index_config, name: str) -> None:
 
 
 def test_user_agent(test_index, index_config) -> None:
-    assert USER_AGENT == f"ftready/{__version__}"
+    assert USER_AGENT == f"gilfree/{__version__}"
     seen = []
     handler = test_index.server.RequestHandlerClass
     original = handler.do_GET
@@ -162,7 +162,7 @@ def test_no_cache_means_no_files(test_index, index_config) -> None:
 
 
 def test_root_page_serials_or_none() -> None:
-    from ftready.index.client import _root_page
+    from gilfree.index.client import _root_page
 
     assert _root_page(b"<!DOCTYPE html><html><body><a href='x/'>x</a></body></html>") == {}
     assert _root_page(b'{"meta": {"api-version": "1.0"}, "projects": [{"name": "X"}]}') == {}

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from ftready.errors import ProjectNotFound
-from ftready.index.client import IndexClient
-from ftready.index.coremetadata import (
+from gilfree.errors import ProjectNotFound
+from gilfree.index.client import IndexClient
+from gilfree.index.coremetadata import (
     TAIL_BYTES,
     header_block,
     metadata_file,
     metadata_from_wheel,
     parse_core_metadata,
 )
-from ftready.verdicts.model import DistFile, ProjectFiles
-from ftready.verdicts.rules import Releases
+from gilfree.verdicts.model import DistFile, ProjectFiles
+from gilfree.verdicts.rules import Releases
 
 METADATA = b"""Metadata-Version: 2.4
 Name: demo

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from ftready.index.transport import IMMUTABLE_MAX_AGE, DefaultFreshness
+from gilfree.index.transport import IMMUTABLE_MAX_AGE, DefaultFreshness
 
 
 def _client(headers: dict[str, str], status: int = 200) -> httpx.Client:

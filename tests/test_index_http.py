@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from ftready.errors import IndexUnavailable, ProjectNotFound
-from ftready.index.client import IndexClient
-from ftready.index.http import retry_after_seconds
+from gilfree.errors import IndexUnavailable, ProjectNotFound
+from gilfree.index.client import IndexClient
+from gilfree.index.http import retry_after_seconds
 
 
 def expected_six(test_index, index_config) -> tuple[str, ...]:
@@ -133,10 +133,10 @@ def test_client_errors_are_not_retried(test_index, index_config, status: int) ->
 def test_not_found_is_project_not_found(test_index, index_config) -> None:
     with IndexClient(index_config) as client:
         with pytest.raises(ProjectNotFound):
-            client.project_files("ftready-no-such-project-3f9c2a")
+            client.project_files("gilfree-no-such-project-3f9c2a")
         with pytest.raises(ProjectNotFound):
-            client.project_info("ftready-no-such-project-3f9c2a")
-    assert len(test_index.requests("/simple/ftready-no-such")) == 1  # a 404 is an answer
+            client.project_info("gilfree-no-such-project-3f9c2a")
+    assert len(test_index.requests("/simple/gilfree-no-such")) == 1  # a 404 is an answer
 
 
 def test_connection_refused_is_index_unavailable(index_config) -> None:

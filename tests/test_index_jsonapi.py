@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ftready.index.jsonapi import parse_project_info
+from gilfree.index.jsonapi import parse_project_info
 
 DATA = Path(__file__).parent / "data" / "index" / "pypi"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ftready.errors import ProjectNotFound
-from ftready.index import IndexClient, IndexConfig
+from gilfree.errors import ProjectNotFound
+from gilfree.index import IndexClient, IndexConfig
 
 pytestmark = pytest.mark.live
 
@@ -36,7 +36,7 @@ def test_numpy_json_api(pypi: IndexClient) -> None:
 
 def test_nonexistent_project(pypi: IndexClient) -> None:
     with pytest.raises(ProjectNotFound):
-        pypi.project_files("ftready-no-such-project-3f9c2a")
+        pypi.project_files("gilfree-no-such-project-3f9c2a")
 
 
 def test_offline_after_online(pypi: IndexClient) -> None:

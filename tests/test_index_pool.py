@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from ftready.errors import ProjectNotFound
-from ftready.index import IndexClient
-from ftready.index.pool import Then, bounded_map
+from gilfree.errors import ProjectNotFound
+from gilfree.index import IndexClient
+from gilfree.index.pool import Then, bounded_map
 
 NAMES = ["numpy", "pyyaml", "requests", "ruff", "six", "cffi", "pydantic-core", "markupsafe", "msgpack",
          "cereggii", "pytz"]
@@ -21,11 +21,11 @@ def test_map_yields_every_item_once_with_results_or_errors(index_config) -> None
     seen = {}
     progress = []
     with IndexClient(index_config) as client:
-        for name, outcome in client.map(client.project_files, [*NAMES, "ftready-no-such-project-3f9c2a"],
+        for name, outcome in client.map(client.project_files, [*NAMES, "gilfree-no-such-project-3f9c2a"],
                                         progress=lambda done, total: progress.append((done, total))):
             seen[name] = outcome
-    assert set(seen) == {*NAMES, "ftready-no-such-project-3f9c2a"}
-    assert isinstance(seen["ftready-no-such-project-3f9c2a"], ProjectNotFound)
+    assert set(seen) == {*NAMES, "gilfree-no-such-project-3f9c2a"}
+    assert isinstance(seen["gilfree-no-such-project-3f9c2a"], ProjectNotFound)
     assert all(seen[n].name == n for n in NAMES)
     assert progress == [(i, len(NAMES) + 1) for i in range(1, len(NAMES) + 2)]
 
@@ -135,8 +135,8 @@ def test_a_second_step_runs_on_its_own_threads() -> None:
     assert sorted(results) == list(range(20))
     assert [results[n] for n in (0, 2, 1, 3)] == [0, 2, -1, -3]
     assert isinstance(results[7], ValueError)
-    assert len(first_threads) <= 2 and all(n.startswith("ftready-index-") for n in first_threads)
-    assert 1 <= len(second_threads) <= 3 and all(n.startswith("ftready-then-") for n in second_threads)
+    assert len(first_threads) <= 2 and all(n.startswith("gilfree-index-") for n in first_threads)
+    assert 1 <= len(second_threads) <= 3 and all(n.startswith("gilfree-then-") for n in second_threads)
 
 
 def test_without_a_second_step_then_is_just_a_result() -> None:

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ftready.errors import BadInput, IndexUnavailable
-from ftready.index.client import IndexClient
-from ftready.index.proxies import ProxySettings, redact
+from gilfree.errors import BadInput, IndexUnavailable
+from gilfree.index.client import IndexClient
+from gilfree.index.proxies import ProxySettings, redact
 
 
 @pytest.fixture(autouse=True)
@@ -188,8 +188,8 @@ def test_requests_go_through_a_socks5_proxy(monkeypatch, index_config, test_inde
 
 
 def test_socks_without_its_extra_is_one_line_naming_it(monkeypatch, index_config) -> None:
-    monkeypatch.setitem(sys.modules, "socksio", None)  # as if `ftready[socks]` was not installed
+    monkeypatch.setitem(sys.modules, "socksio", None)  # as if `gilfree[socks]` was not installed
     monkeypatch.setenv("HTTPS_PROXY", "socks5://user:s3cret@127.0.0.1:1080")
-    with pytest.raises(BadInput, match=r"needs SOCKS support: pip install 'ftready\[socks\]'") as caught:
+    with pytest.raises(BadInput, match=r"needs SOCKS support: pip install 'gilfree\[socks\]'") as caught:
         IndexClient(index_config)
     assert "s3cret" not in str(caught.value) and "\n" not in str(caught.value)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ftready.index import simple
-from ftready.verdicts.model import DistFile
+from gilfree.index import simple
+from gilfree.verdicts.model import DistFile
 
 DATA = Path(__file__).parent / "data" / "index" / "simple"
 PAGE = "https://pypi.org/simple/numpy/"

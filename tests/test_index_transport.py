@@ -8,7 +8,7 @@ import time
 import httpcore
 import httpx
 
-from ftready.index.transport import ConnectLimiter, ExclusivePoolTransport, limit_connects
+from gilfree.index.transport import ConnectLimiter, ExclusivePoolTransport, limit_connects
 
 
 class Recording(httpx.BaseTransport):
@@ -85,7 +85,7 @@ def test_index_dependencies_keep_the_gil_disabled() -> None:
 
     if not sysconfig.get_config_var("Py_GIL_DISABLED"):
         return  # nothing to check on a GIL build
-    code = "import ftready.index, hishel, hishel.httpx, msgpack, httpx, sys; print(sys._is_gil_enabled())"
+    code = "import gilfree.index, hishel, hishel.httpx, msgpack, httpx, sys; print(sys._is_gil_enabled())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={k: v for k, v in os.environ.items() if k != "PYTHON_GIL"})
     assert out.stdout.strip() == "False", out.stderr
@@ -139,8 +139,8 @@ def test_limit_connects_installs_one_shared_gate_in_httpx_pools() -> None:
 
 def test_clients_keep_no_cookies(tmp_path) -> None:
     """Indexes need no cookies; httpx's shared jar would take a lock on every request."""
-    from ftready.index.config import IndexConfig
-    from ftready.index.transport import build_client
+    from gilfree.index.config import IndexConfig
+    from gilfree.index.transport import build_client
 
     sent: list[str | None] = []
 

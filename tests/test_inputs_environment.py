@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ftready.errors import BadInput
-from ftready.inputs import detect_kind, load_input
-from ftready.resolve.locked import walk_lock
-from ftready.verdicts.targets import parse_target
+from gilfree.errors import BadInput
+from gilfree.inputs import detect_kind, load_input
+from gilfree.resolve.locked import walk_lock
+from gilfree.verdicts.targets import parse_target
 
 
 def test_current_environment() -> None:
@@ -20,9 +20,9 @@ def test_current_environment() -> None:
     assert "packaging" in deps and "httpx" in deps
     assert deps["httpcore"].path[-2:] == ("httpx", "httpcore")
     assert deps["rich"].version
-    # ftready itself is installed editable: listed as not checked, not judged
-    assert "ftready" not in deps
-    assert any(u.text.startswith("ftready ") and "editable" in u.reason for u in project.unchecked)
+    # gilfree itself is installed editable: listed as not checked, not judged
+    assert "gilfree" not in deps
+    assert any(u.text.startswith("gilfree ") and "editable" in u.reason for u in project.unchecked)
 
 
 @pytest.mark.parametrize("python", ["/no/such/python", __file__])

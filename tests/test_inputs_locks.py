@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ftready.errors import BadInput
-from ftready.inputs import load_input
-from ftready.resolve.locked import walk_lock
-from ftready.verdicts.targets import parse_target
+from gilfree.errors import BadInput
+from gilfree.inputs import load_input
+from gilfree.resolve.locked import walk_lock
+from gilfree.verdicts.targets import parse_target
 
 ROOT = Path(__file__).parents[1]
 DATA = Path(__file__).parent / "data" / "inputs"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ftready.errors import BadInput
-from ftready.inputs import load_input
+from gilfree.errors import BadInput
+from gilfree.inputs import load_input
 
 DATA = Path(__file__).parent / "data" / "inputs"
 
@@ -84,7 +84,7 @@ def test_dynamic_dependencies_are_reported_not_guessed(tmp_path: Path) -> None:
 
 
 def test_poetry_only_pyproject_points_at_the_lock(tmp_path: Path) -> None:
-    with pytest.raises(BadInput, match="point ftready at poetry.lock"):
+    with pytest.raises(BadInput, match="point gilfree at poetry.lock"):
         load_input(_write(tmp_path, '[tool.poetry]\nname = "x"\n'))
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ftready.errors import BadInput
-from ftready.inputs import load_input
-from ftready.inputs.requirements import logical_lines, read_requirements
+from gilfree.errors import BadInput
+from gilfree.inputs import load_input
+from gilfree.inputs.requirements import logical_lines, read_requirements
 
 DATA = Path(__file__).parent / "data" / "inputs"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ftready.errors import BadInput
-from ftready.inputs import tomlfile
+from gilfree.errors import BadInput
+from gilfree.inputs import tomlfile
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_small_files_are_not_kept(parses: list[str], tmp_path: Path) -> None:
 
 
 def test_without_a_memo_dir_nothing_is_kept(parses: list[str], tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("FTREADY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GILFREE_CACHE_DIR", str(tmp_path / "cache"))
     lock = big_lock(tmp_path / "uv.lock")
     tomlfile.load_toml(lock)
     tomlfile.load_toml(lock)

@@ -10,13 +10,13 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from resolve_index import PROJECTS, FakeIndex
 
-from ftready.inputs import load_input
-from ftready.inputs.model import InputRequirement, LockEdge, LockedPackage, LockGraph, ProjectInput
-from ftready.resolve import ResolveOptions, resolve_input
-from ftready.resolve.environment import marker_environment, resolution_key
-from ftready.resolve.locked import walk_lock
-from ftready.resolve.uv import parse_compiled, summarize_uv_error
-from ftready.verdicts.targets import parse_target
+from gilfree.inputs import load_input
+from gilfree.inputs.model import InputRequirement, LockEdge, LockedPackage, LockGraph, ProjectInput
+from gilfree.resolve import ResolveOptions, resolve_input
+from gilfree.resolve.environment import marker_environment, resolution_key
+from gilfree.resolve.locked import walk_lock
+from gilfree.resolve.uv import parse_compiled, summarize_uv_error
+from gilfree.verdicts.targets import parse_target
 
 LINUX = parse_target("3.13t-manylinux_x86_64")
 MUSL = parse_target("3.13t-musllinux_x86_64")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ftready.errors import InterpreterError
-from ftready.runtime import bootstrap
+from gilfree.errors import InterpreterError
+from gilfree.runtime import bootstrap
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,12 +29,12 @@ def test_is_free_threaded_matches_the_running_interpreter() -> None:
     assert bootstrap.is_free_threaded("/nonexistent/python") is None
 
 
-def test_ftready_python_that_is_not_free_threaded_is_an_error(monkeypatch, tmp_path) -> None:
+def test_gilfree_python_that_is_not_free_threaded_is_an_error(monkeypatch, tmp_path) -> None:
     gil_python = shutil.which("python3.11") or shutil.which("python3")
     if gil_python is None or bootstrap.is_free_threaded(gil_python):
         pytest.skip("no GIL-enabled python3 on PATH to try")
-    monkeypatch.setenv("FTREADY_PYTHON", gil_python)
-    monkeypatch.setenv("FTREADY_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("GILFREE_PYTHON", gil_python)
+    monkeypatch.setenv("GILFREE_CACHE_DIR", str(tmp_path))
     with pytest.raises(InterpreterError, match="not a free-threaded Python"):
         bootstrap.find_ft_python(build=False)
 
@@ -59,8 +59,8 @@ def test_incomplete_cached_build_is_not_used(monkeypatch, tmp_path: Path, ft_pyt
     prefix = tmp_path / "python" / "cpython-3.13.0t" / "bin"
     prefix.mkdir(parents=True)
     (prefix / "python3.13t").symlink_to(ft_python)
-    monkeypatch.setenv("FTREADY_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("FTREADY_PYTHON", raising=False)
+    monkeypatch.setenv("GILFREE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("GILFREE_PYTHON", raising=False)
     assert prefix / "python3.13t" not in list(bootstrap.candidates())
     (prefix.parent / bootstrap.COMPLETE_MARKER).write_text("")
     assert prefix / "python3.13t" in list(bootstrap.candidates())
@@ -74,9 +74,9 @@ def test_scripts_ft_python_prints_a_free_threaded_interpreter(ft_python: Path) -
 
 IMPORT_ALL = """
 import importlib, pkgutil, sys
-import ftready
-skip = {"ftready.__main__"}
-for mod in pkgutil.walk_packages(ftready.__path__, "ftready."):
+import gilfree
+skip = {"gilfree.__main__"}
+for mod in pkgutil.walk_packages(gilfree.__path__, "gilfree."):
     if mod.name not in skip:
         importlib.import_module(mod.name)
 import httpx, rich, jinja2, packaging, platformdirs
@@ -84,7 +84,7 @@ print(sys._is_gil_enabled())
 """
 
 
-def test_importing_ftready_and_all_dependencies_keeps_the_gil_disabled(ft_python: Path) -> None:
+def test_importing_gilfree_and_all_dependencies_keeps_the_gil_disabled(ft_python: Path) -> None:
     venv_python = ROOT / ".venv-ft" / "bin" / "python"
     python = venv_python if venv_python.exists() else ft_python
     out = subprocess.run([str(python), "-W", "error::RuntimeWarning", "-c", IMPORT_ALL],

@@ -1,4 +1,4 @@
-"""Interrupting a real `ftready audit` leaves no process and no temporary directory.
+"""Interrupting a real `gilfree audit` leaves no process and no temporary directory.
 
 The audit runs as a subprocess with a marker variable in its environment (inherited by
 every child: pip, its build backends, the probes) and its own TMPDIR. Once a child is
@@ -59,14 +59,14 @@ def test_interrupting_an_audit_leaves_nothing_behind(
         stage: str, signum: int, exit_code: int, ft_python: Path, offline_pip_env: dict[str, str],
         tmp_path: Path) -> None:
     arguments, is_stuck_child = STAGES[stage]
-    marker = f"FTREADY_TEST_MARKER={uuid.uuid4().hex}"
+    marker = f"GILFREE_TEST_MARKER={uuid.uuid4().hex}"
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
     env = dict(offline_pip_env, TMPDIR=str(tmpdir), **dict([marker.split("=", 1)]))
     log = tmp_path / "audit.log"
     with open(log, "wb") as out:
         audit = subprocess.Popen(
-            [sys.executable, "-m", "ftready", "audit", "--python", str(ft_python), "--timeout", "120",
+            [sys.executable, "-m", "gilfree", "audit", "--python", str(ft_python), "--timeout", "120",
              "--jobs", "2", *arguments],
             env=env, stdout=out, stderr=subprocess.STDOUT)
     key = marker.encode()

@@ -6,7 +6,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from ftready.runtime.extensions import abi_tag, find_extension_modules, module_name, scan_distributions
+from gilfree.runtime.extensions import abi_tag, find_extension_modules, module_name, scan_distributions
 
 
 @pytest.mark.parametrize(("filename", "tag"), [

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ftready.runtime.pipfailure import pip_failure_reason
+from gilfree.runtime.pipfailure import pip_failure_reason
 
 # pip 24-25 when the build backend fails (captured from `pip install .` on a flat layout)
 BUILD_FAILED = """\
@@ -51,12 +51,12 @@ def test_never_the_generic_note() -> None:
 
 def test_a_real_pip_failing_to_get_build_dependencies(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "broken"\nversion = "0.1"\n'
-                                             '[build-system]\nrequires = ["ftready-no-such-backend-3f9c2a"]\n'
+                                             '[build-system]\nrequires = ["gilfree-no-such-backend-3f9c2a"]\n'
                                              'build-backend = "nothing"\n')
     result = subprocess.run([sys.executable, "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
                              "--no-index", "--find-links", str(tmp_path), str(tmp_path)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     reason = pip_failure_reason(result.stderr)
-    assert "ftready-no-such-backend-3f9c2a" in reason and "\n" not in reason
+    assert "gilfree-no-such-backend-3f9c2a" in reason and "\n" not in reason
     assert "originates from a subprocess" not in reason

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ftready.errors import InterpreterError
-from ftready.runtime.probe import probe_modules
-from ftready.verdicts.model import ModuleProbe
+from gilfree.errors import InterpreterError
+from gilfree.runtime.probe import probe_modules
+from gilfree.verdicts.model import ModuleProbe
 
 pytestmark = pytest.mark.ft
 

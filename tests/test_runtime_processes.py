@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ftready.runtime import processes
-from ftready.runtime.processes import REGISTRY, ShuttingDown, Terminated, cleanup_on_signals, run
+from gilfree.runtime import processes
+from gilfree.runtime.processes import REGISTRY, ShuttingDown, Terminated, cleanup_on_signals, run
 
 
 def alive(pid: int) -> bool:

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from ftready.errors import InterpreterError
-from ftready.runtime.processes import run
-from ftready.runtime.pyinfo import inspect_interpreter
-from ftready.runtime.venv import temporary_directory, throwaway_venv
+from gilfree.errors import InterpreterError
+from gilfree.runtime.processes import run
+from gilfree.runtime.pyinfo import inspect_interpreter
+from gilfree.runtime.venv import temporary_directory, throwaway_venv
 
 
 def test_temporary_directory_is_removed_even_on_error() -> None:
     with pytest.raises(RuntimeError):
-        with temporary_directory("ftready-test-") as path:
+        with temporary_directory("gilfree-test-") as path:
             (path / "file").write_text("x")
             raise RuntimeError("boom")
     assert not path.exists()

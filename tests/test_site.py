@@ -15,12 +15,12 @@ import pytest
 from conftest import TRACK_DAYS, XSS, track_statuses
 from markupsafe import escape
 
-from ftready.cli import main
-from ftready.commands.site import generate
-from ftready.errors import BadInput
-from ftready.site.generator import safe_json
-from ftready.store.db import Store
-from ftready.store.overlay import load_overlay
+from gilfree.cli import main
+from gilfree.commands.site import generate
+from gilfree.errors import BadInput
+from gilfree.site.generator import safe_json
+from gilfree.store.db import Store
+from gilfree.store.overlay import load_overlay
 
 OVERLAY = """
 [packages.numpy]
@@ -139,7 +139,7 @@ def test_package_history_page(site: Path):
 def test_downloads_follow_the_documented_schema(site: Path):
     doc = (Path(__file__).parents[1] / "docs" / "site-data.md").read_text()
     packages = json.loads((site / "data/packages.json").read_text())
-    assert packages["schema"] == "ftready.site-packages"
+    assert packages["schema"] == "gilfree.site-packages"
     assert packages["snapshot"]["day"] == TRACK_DAYS[-1] and packages["snapshot"]["complete"]
     assert len(packages["targets"]) == 24
     first = packages["results"][0]
@@ -165,7 +165,7 @@ def test_downloads_follow_the_documented_schema(site: Path):
 def test_porting_guide_is_rendered_with_escaping(site: Path):
     page = (site / "porting-guide.html").read_text()
     assert "<h1>Porting a package to free-threaded Python</h1>" in page
-    for command in ("ftready status", "ftready deps", "ftready audit", "ftready test"):
+    for command in ("gilfree status", "gilfree deps", "gilfree audit", "gilfree test"):
         assert command in page
     assert 'id="checklist"' in page and "Py_MOD_GIL_NOT_USED" in page
 
@@ -192,7 +192,7 @@ def test_site_cli(tracked_db: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_serve_previews_the_site(site: Path):
-    proc = subprocess.Popen([sys.executable, "-m", "ftready", "serve", str(site), "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "gilfree", "serve", str(site), "--port", "0"],
                             stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
@@ -205,9 +205,9 @@ def test_serve_previews_the_site(site: Path):
 
 
 def test_an_unfinished_first_snapshot_is_shown_as_unfinished(tmp_path: Path):
-    from ftready.store.ranking import RankedPackage, Ranking
-    from ftready.store.runs import SnapshotWriter, open_run
-    from ftready.verdicts.targets import default_targets
+    from gilfree.store.ranking import RankedPackage, Ranking
+    from gilfree.store.runs import SnapshotWriter, open_run
+    from gilfree.verdicts.targets import default_targets
 
     statuses = track_statuses(0)[:3]
     ranking = Ranking("test", None, tuple(RankedPackage(i + 1, n) for i, n in enumerate(("boto3", "numpy", "later"))))

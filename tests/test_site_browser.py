@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import XSS
 
-from ftready.commands.site import generate
+from gilfree.commands.site import generate
 
 FREE_THREADED = not getattr(sys, "_is_gil_enabled", lambda: True)()
 sync_api = pytest.importorskip(

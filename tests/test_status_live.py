@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ftready.commands.status import check_packages, parse_request
-from ftready.index.client import IndexClient
-from ftready.index.config import IndexConfig
-from ftready.verdicts.model import Verdict
-from ftready.verdicts.targets import parse_target
+from gilfree.commands.status import check_packages, parse_request
+from gilfree.index.client import IndexClient
+from gilfree.index.config import IndexConfig
+from gilfree.verdicts.model import Verdict
+from gilfree.verdicts.targets import parse_target
 
 pytestmark = pytest.mark.live
 LINUX_313 = parse_target("3.13t-manylinux_x86_64")
@@ -22,7 +22,7 @@ LINUX_314 = parse_target("3.14t-manylinux_x86_64")
 def statuses():
     with tempfile.TemporaryDirectory() as cache, IndexClient(IndexConfig(cache_dir=Path(cache))) as client:
         found = check_packages(client, [parse_request(n) for n in (
-            "numpy", "requests", "ruff", "ftready-no-such-project-3f9c2a", "numpy==2.0.2")],
+            "numpy", "requests", "ruff", "gilfree-no-such-project-3f9c2a", "numpy==2.0.2")],
             [LINUX_313, LINUX_314])
     return {s.requested: s for s in found}
 
@@ -43,4 +43,4 @@ def test_pure_binary_and_missing(statuses) -> None:
     assert statuses["requests"].for_target(LINUX_314).verdict is Verdict.PURE
     assert statuses["requests"].pure is True
     assert statuses["ruff"].for_target(LINUX_314).verdict is Verdict.BINARY
-    assert statuses["ftready-no-such-project-3f9c2a"].for_target(LINUX_314).verdict is Verdict.MISSING
+    assert statuses["gilfree-no-such-project-3f9c2a"].for_target(LINUX_314).verdict is Verdict.MISSING

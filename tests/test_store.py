@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from conftest import TRACK_DAYS, make_status, track_statuses
 
-from ftready.errors import BadInput, IncompleteError
-from ftready.store import read
-from ftready.store.codes import category, decode, encode
-from ftready.store.db import Store
-from ftready.store.ranking import RankedPackage, Ranking
-from ftready.store.runs import SnapshotWriter, complete_run, open_run, pending
-from ftready.store.schema import MIGRATIONS, migrate, user_version
-from ftready.verdicts.model import Verdict
-from ftready.verdicts.targets import default_targets
+from gilfree.errors import BadInput, IncompleteError
+from gilfree.store import read
+from gilfree.store.codes import category, decode, encode
+from gilfree.store.db import Store
+from gilfree.store.ranking import RankedPackage, Ranking
+from gilfree.store.runs import SnapshotWriter, complete_run, open_run, pending
+from gilfree.store.schema import MIGRATIONS, migrate, user_version
+from gilfree.verdicts.model import Verdict
+from gilfree.verdicts.targets import default_targets
 
 TARGETS = default_targets()
 
@@ -76,7 +76,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path):
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     conn.close()
-    with pytest.raises(IncompleteError, match="newer than this ftready"):
+    with pytest.raises(IncompleteError, match="newer than this gilfree"):
         Store.open(path)
 
 
@@ -85,7 +85,7 @@ def test_not_a_database(tmp_path: Path):
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(BadInput, match="not a track database"):
         Store.open(path)
-    with pytest.raises(BadInput, match="run `ftready track` first"):
+    with pytest.raises(BadInput, match="run `gilfree track` first"):
         Store.open_readonly(tmp_path / "absent.sqlite3")
 
 

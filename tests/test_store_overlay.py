@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ftready.errors import BadInput
-from ftready.store.overlay import Curated, load_overlay
+from gilfree.errors import BadInput
+from gilfree.store.overlay import Curated, load_overlay
 
 NIGHTLY = "https://pypi.anaconda.org/scientific-python-nightly-wheels/simple"
 

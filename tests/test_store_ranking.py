@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ftready.errors import BadInput
-from ftready.store.ranking import MAX_TOP, load_ranking
+from gilfree.errors import BadInput
+from gilfree.store.ranking import MAX_TOP, load_ranking
 
 
 def test_bundled_snapshot_is_the_default_and_holds_15000_ranked_projects():

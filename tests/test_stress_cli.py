@@ -1,4 +1,4 @@
-"""`ftready test`: argument handling, and real runs in a throwaway venv (exit codes,
+"""`gilfree test`: argument handling, and real runs in a throwaway venv (exit codes,
 summary, cleanup of the venv and the child processes on Ctrl-C)."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ftready.cli import build_parser
-from ftready.cli.test import exit_code, split_pytest_args, stress_arguments
+from gilfree.cli import build_parser
+from gilfree.cli.test import exit_code, split_pytest_args, stress_arguments
 
 
 def _parse(*argv: str):
@@ -39,7 +39,7 @@ def test_pytest_arguments_without_the_separator_are_refused(capsys: pytest.Captu
     assert "unrecognized arguments" in capsys.readouterr().err
 
 
-def test_exit_codes_follow_ftready_conventions() -> None:
+def test_exit_codes_follow_gilfree_conventions() -> None:
     assert [exit_code(code) for code in (0, 1, 2, 3, 4, 5)] == [0, 1, 3, 3, 1, 2]
 
 
@@ -60,9 +60,9 @@ def _project(root: Path, test_body: str) -> Path:
     return root
 
 
-def _ftready(*args: str, tmp: Path, **kwargs) -> subprocess.Popen[str]:
+def _gilfree(*args: str, tmp: Path, **kwargs) -> subprocess.Popen[str]:
     env = {**os.environ, "TMPDIR": str(tmp)}
-    return subprocess.Popen([sys.executable, "-m", "ftready", "test", *args], env=env, text=True,
+    return subprocess.Popen([sys.executable, "-m", "gilfree", "test", *args], env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs)
 
 
@@ -89,11 +89,11 @@ def test_runs_a_project_suite_on_the_free_threaded_python(tmp_path: Path, ft_pyt
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     report = tmp_path / "report.json"
-    proc = _ftready(str(project), "--python", str(ft_python), "--threads", "8", "--iterations", "20",
+    proc = _gilfree(str(project), "--python", str(ft_python), "--threads", "8", "--iterations", "20",
                     "--duration", "20", "--report", str(report), "--", "-p", "no:cacheprovider", tmp=scratch)
     out, _ = proc.communicate(timeout=600)
     assert proc.returncode == 1, out
-    assert "ftready test on Python 3." in out and "t ──" in out
+    assert "gilfree test on Python 3." in out and "t ──" in out
     assert "failed tests/test_tiny.py::test_bump (AssertionError)" in out
     assert report.is_file() and list(scratch.iterdir()) == []  # the venv is gone
     assert f"JSON report: {report}" in out
@@ -112,7 +112,7 @@ def test_ctrl_c_removes_the_venv_and_the_children(tmp_path: Path, ft_python: Pat
     )
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    proc = _ftready(str(project), "--python", str(ft_python), "--threads", "2", "--timeout", "0", tmp=scratch)
+    proc = _gilfree(str(project), "--python", str(ft_python), "--threads", "2", "--timeout", "0", tmp=scratch)
     deadline = time.monotonic() + 300
     while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -34,7 +34,7 @@ def test_off_unless_asked(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
-    assert "ftready stress" not in result.stdout.str()
+    assert "gilfree stress" not in result.stdout.str()
 
 
 def test_function_fixtures_are_per_thread_and_wider_scopes_shared(pytester: pytest.Pytester) -> None:
@@ -206,7 +206,7 @@ def test_unsafe_tests_run_once_with_the_reason(pytester: pytest.Pytester) -> Non
 
         def test_monkeypatch(monkeypatch):
             count("mp")
-            monkeypatch.setenv("FTREADY_X", "1")
+            monkeypatch.setenv("GILFREE_X", "1")
 
         def test_ini_fixture(my_global_fixture):
             count("ini")
@@ -217,7 +217,7 @@ def test_unsafe_tests_run_once_with_the_reason(pytester: pytest.Pytester) -> Non
 
         def test_changes_environ():
             count("env")
-            os.environ["FTREADY_STRESS_TEST_" + str(len(CALLS))] = "1"
+            os.environ["GILFREE_STRESS_TEST_" + str(len(CALLS))] = "1"
 
         def test_chdir_and_back(tmp_path):
             count("cwd")
@@ -244,7 +244,7 @@ def test_unsafe_tests_run_once_with_the_reason(pytester: pytest.Pytester) -> Non
             "*uses thread-unsafe fixture(s): monkeypatch*",
             "*uses thread-unsafe fixture(s): my_global_fixture*",
             "*calls thread-unsafe function helpers.danger*",
-            "*changes process-wide state: changed os.environ (FTREADY_STRESS_TEST_*",
+            "*changes process-wide state: changed os.environ (GILFREE_STRESS_TEST_*",
             "*calls thread-unsafe function os.chdir*",
             "did not run in parallel: 9",
         ]
@@ -283,8 +283,8 @@ def test_json_report_schema_and_seed(pytester: pytest.Pytester) -> None:
         pytester.runpytest(*STRESS, "--ft-seed", "1234", "--ft-report", name).assert_outcomes(passed=2, failed=1)
         reports.append(json.loads((pytester.path / name).read_text()))
     doc = reports[0]
-    assert doc["schema"] == "ftready.stress/1"
-    assert set(doc) == {"schema", "ftready_version", "python", "parameters", "started", "duration_s", "rounds",
+    assert doc["schema"] == "gilfree.stress/1"
+    assert set(doc) == {"schema", "gilfree_version", "python", "parameters", "started", "duration_s", "rounds",
                         "summary", "tests"}
     assert set(doc["python"]) == {"version", "implementation", "executable", "free_threaded_build", "gil_enabled"}
     assert doc["parameters"] == {"threads": 4, "iterations": 3, "seed": 1234, "timeout_s": 60.0,
@@ -318,14 +318,14 @@ def test_duration_repeats_rounds_until_the_time_is_up(pytester: pytest.Pytester)
     assert time.monotonic() - started >= 1.0  # rounds go on until the time is up
     doc = json.loads((pytester.path / "r.json").read_text())
     assert doc["rounds"] >= 2 and doc["summary"] == {"passed": doc["rounds"]}
-    result.stdout.fnmatch_lines(["*ftready round 2*"])
+    result.stdout.fnmatch_lines(["*gilfree round 2*"])
 
 
 def test_the_report_is_named_only_when_it_is_kept(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_quick():\n    pass\n")
     kept = pytester.runpytest(*STRESS, "--ft-report", "r.json")
     kept.stdout.fnmatch_lines(["JSON report: r.json"])
-    # `ftready test` reads a report from its throwaway directory, then deletes it
+    # `gilfree test` reads a report from its throwaway directory, then deletes it
     temporary = pytester.runpytest(*STRESS, "--ft-report", "t.json", "--ft-report-temporary")
     assert "JSON report" not in temporary.stdout.str()
     assert json.loads((pytester.path / "t.json").read_text())["summary"] == {"passed": 1}
@@ -369,7 +369,7 @@ def test_a_hang_is_reported_with_stacks_and_the_session_goes_on(pytester: pytest
         [
             "*hung: 1 of 4 threads still running after*",
             "*stacks of the threads still running at the timeout*",
-            "*1 thread(s) [[]ftready-3[]] stuck at*",
+            "*1 thread(s) [[]gilfree-3[]] stuck at*",
             "*in test_waits_forever*",
             "*never.wait()*",
             "HUNG *test_waits_forever*",
@@ -407,7 +407,7 @@ def test_isolate_attributes_a_crash_and_carries_on(pytester: pytest.Pytester) ->
 
 @pytest.mark.skipif(os.name != "posix", reason="faulthandler output checked on POSIX")
 def test_default_build_says_races_are_less_likely(pytester: pytest.Pytester) -> None:
-    from ftready.stress.gil import FREE_THREADED_BUILD
+    from gilfree.stress.gil import FREE_THREADED_BUILD
 
     pytester.makepyfile("def test_ok():\n    pass\n")
     result = pytester.runpytest(*STRESS)

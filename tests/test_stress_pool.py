@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from ftready.stress import current, run_threaded
-from ftready.stress.pool import WorkerPool
+from gilfree.stress import current, run_threaded
+from gilfree.stress.pool import WorkerPool
 
 FLAG: contextvars.ContextVar[str] = contextvars.ContextVar("FLAG", default="unset")
 
@@ -43,7 +43,7 @@ def test_threads_are_named_by_index_while_they_run() -> None:
             names[current()[0]] = threading.current_thread().name
 
     run_threaded(record, threads=3, iterations=1)
-    assert names == {0: "ftready-0", 1: "ftready-1", 2: "ftready-2"}
+    assert names == {0: "gilfree-0", 1: "gilfree-1", 2: "gilfree-2"}
 
 
 def test_each_job_starts_in_a_fresh_context_like_a_new_thread() -> None:
@@ -100,7 +100,7 @@ def test_a_hung_worker_is_retired_and_never_handed_out_again() -> None:
     pool = WorkerPool()
     release, started, done = threading.Event(), threading.Event(), threading.Event()
     (stuck,) = pool.acquire(1)
-    stuck.submit(lambda: (started.set(), release.wait()), done.set, "ftready-0")
+    stuck.submit(lambda: (started.set(), release.wait()), done.set, "gilfree-0")
     assert started.wait(10)
     pool.retire(stuck)
     (other,) = pool.acquire(1)
@@ -117,11 +117,11 @@ def test_a_job_that_raises_leaves_the_worker_usable() -> None:
     pool = WorkerPool()
     done = threading.Event()
     (worker,) = pool.acquire(1)
-    worker.submit(lambda: 1 / 0, done.set, "ftready-0")
+    worker.submit(lambda: 1 / 0, done.set, "gilfree-0")
     assert done.wait(10)
     assert pool.acquire(1) == [worker]
     ran = threading.Event()
-    worker.submit(ran.set, lambda: None, "ftready-0")
+    worker.submit(ran.set, lambda: None, "gilfree-0")
     assert ran.wait(10)
     pool.stop_idle()
     assert not worker.thread.is_alive()
@@ -130,7 +130,7 @@ def test_a_job_that_raises_leaves_the_worker_usable() -> None:
 @pytest.mark.skipif(not hasattr(os, "register_at_fork"), reason="POSIX fork hooks")
 def test_idle_workers_are_stopped_before_a_fork_and_the_child_has_its_own() -> None:
     run_threaded(lambda: None, threads=3, iterations=1)
-    assert any(thread.name == "ftready-idle" for thread in threading.enumerate())
+    assert any(thread.name == "gilfree-idle" for thread in threading.enumerate())
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         ok = False
@@ -139,5 +139,5 @@ def test_idle_workers_are_stopped_before_a_fork_and_the_child_has_its_own() -> N
         finally:
             os._exit(0 if ok else 1)
     assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
-    assert not any(thread.name == "ftready-idle" for thread in threading.enumerate())
+    assert not any(thread.name == "gilfree-idle" for thread in threading.enumerate())
     assert run_threaded(lambda: None, threads=3, iterations=1).ok  # the pool grows again

@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from ftready.stress import ThreadedFailure, current, run_threaded
-from ftready.stress.barrier import BarrierAborted, SpinBarrier
-from ftready.stress.outcome import summarize
-from ftready.stress.runner import run_in_threads
+from gilfree.stress import ThreadedFailure, current, run_threaded
+from gilfree.stress.barrier import BarrierAborted, SpinBarrier
+from gilfree.stress.outcome import summarize
+from gilfree.stress.runner import run_in_threads
 
 
 def test_every_call_runs_and_is_counted() -> None:
@@ -68,7 +68,7 @@ def test_failures_are_counted_over_all_threads_and_grouped() -> None:
     text = str(info.value)
     assert text.startswith("failed in 4 of 4 threads × 5 iterations (12 of 20 runs failed)")
     assert text.count("--- distinct error") == 2
-    assert "raise ValueError" in text and "ftready/stress" not in text  # our frames are hidden
+    assert "raise ValueError" in text and "gilfree/stress" not in text  # our frames are hidden
 
 
 def test_check_false_returns_the_failed_result() -> None:

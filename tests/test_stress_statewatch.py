@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from ftready.stress.statewatch import StateWatch
+from gilfree.stress.statewatch import StateWatch
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[types.ModuleType]:
     """A module that lives under the watched root, as a project's module would."""
-    module = types.ModuleType("ftready_watched_settings")
-    module.__file__ = str(tmp_path / "ftready_watched_settings.py")
+    module = types.ModuleType("gilfree_watched_settings")
+    module.__file__ = str(tmp_path / "gilfree_watched_settings.py")
     module.MODE = "a"
     module.CACHE = {}
     sys.modules[module.__name__] = module
@@ -52,7 +52,7 @@ def test_modules_outside_the_root_and_excluded_ones_are_not_watched(
 def test_a_module_imported_later_is_watched_from_then_on(tmp_path: Path) -> None:
     watch = StateWatch([tmp_path])
     assert watch.project_modules() == []
-    late = types.ModuleType("ftready_watched_late")
+    late = types.ModuleType("gilfree_watched_late")
     late.__file__ = str(tmp_path / "late.py")
     sys.modules[late.__name__] = late
     try:
@@ -65,7 +65,7 @@ def test_a_module_imported_later_is_watched_from_then_on(tmp_path: Path) -> None
 def test_environment_cwd_path_filters_and_streams(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     watch = StateWatch([tmp_path])
     before = watch.start()
-    monkeypatch.setenv("FTREADY_WATCHED_VARIABLE", "1")
+    monkeypatch.setenv("GILFREE_WATCHED_VARIABLE", "1")
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(sys, "stdout", sys.stderr)
@@ -73,7 +73,7 @@ def test_environment_cwd_path_filters_and_streams(tmp_path: Path, monkeypatch: p
         warnings.simplefilter("ignore", ResourceWarning)
         reasons = watch.stop(before)
     assert reasons == [
-        "changed os.environ (FTREADY_WATCHED_VARIABLE)",
+        "changed os.environ (GILFREE_WATCHED_VARIABLE)",
         f"changed the working directory to {os.getcwd()}",
         "changed sys.path",
         "changed the warnings filters",

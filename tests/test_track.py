@@ -1,4 +1,4 @@
-"""`ftready track` against local indexes: snapshots, re-runs, and kill-and-resume.
+"""`gilfree track` against local indexes: snapshots, re-runs, and kill-and-resume.
 
 Two indexes, both real HTTP on 127.0.0.1: the recorded PyPI pages of tests/indexserver.py
 (``test_index``; slowed down with its ``slow`` fault so a subprocess can be killed in the
@@ -22,17 +22,17 @@ from typing import Any
 import pytest
 from resolve_index import FT313, FT314, GIL, FakeIndex, Release
 
-from ftready.cli import main
-from ftready.commands import track as track_module
-from ftready.commands.track import track
-from ftready.index.client import IndexClient
-from ftready.index.config import IndexConfig
-from ftready.store import read
-from ftready.store.codes import decode
-from ftready.store.db import Store
-from ftready.store.ranking import RankedPackage, Ranking, load_ranking
-from ftready.verdicts.model import Verdict
-from ftready.verdicts.targets import default_targets, select_targets
+from gilfree.cli import main
+from gilfree.commands import track as track_module
+from gilfree.commands.track import track
+from gilfree.index.client import IndexClient
+from gilfree.index.config import IndexConfig
+from gilfree.store import read
+from gilfree.store.codes import decode
+from gilfree.store.db import Store
+from gilfree.store.ranking import RankedPackage, Ranking, load_ranking
+from gilfree.verdicts.model import Verdict
+from gilfree.verdicts.targets import default_targets, select_targets
 
 TARGETS = select_targets(["3.13t-manylinux_x86_64", "3.14t-manylinux_x86_64", "3.13t-win_amd64"])
 KINDS = {  # name prefix -> releases, and the codes expected on TARGETS
@@ -250,7 +250,7 @@ def _start(db: Path, index, names_file: Path, tmp_path: Path) -> subprocess.Pope
     # Ctrl-C must reach the child even when this test runs with SIGINT ignored (a
     # background job inherits "ignore", and Python then keeps it).
     cmd = [sys.executable, "-c", "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler);"
-           " from ftready.cli import main; sys.exit(main(sys.argv[1:]))",
+           " from gilfree.cli import main; sys.exit(main(sys.argv[1:]))",
            "track", "--packages", str(names_file), "--db", str(db),
            "--index-url", index.url, "--json-url", index.json_url, "--cache-dir", str(tmp_path / "cache"),
            "--concurrency", "2", "--batch-size", "3", *(f"--target={t.name}" for t in TARGETS)]

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from ftready.commands.track import audit_candidates, audit_top
-from ftready.site.data import load_site_data
-from ftready.site.generator import build_site
-from ftready.store.audits import audit_data, save_audit
-from ftready.store.db import Store
-from ftready.store.ranking import RankedPackage, Ranking
-from ftready.store.runs import SnapshotWriter, complete_run, open_run
-from ftready.verdicts.model import AuditResult, Verdict
-from ftready.verdicts.targets import default_targets
+from gilfree.commands.track import audit_candidates, audit_top
+from gilfree.site.data import load_site_data
+from gilfree.site.generator import build_site
+from gilfree.store.audits import audit_data, save_audit
+from gilfree.store.db import Store
+from gilfree.store.ranking import RankedPackage, Ranking
+from gilfree.store.runs import SnapshotWriter, complete_run, open_run
+from gilfree.verdicts.model import AuditResult, Verdict
+from gilfree.verdicts.targets import default_targets
 
 from conftest import make_status  # noqa: E402
 

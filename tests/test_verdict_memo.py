@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from ftready.commands import verdict_memo
-from ftready.commands.status import PackageRequest, check_packages
-from ftready.errors import IndexUnavailable
-from ftready.index import simple
-from ftready.index.client import IndexClient
-from ftready.index.config import IndexConfig
-from ftready.verdicts.model import PackageStatus, Verdict
-from ftready.verdicts.serialize import to_data
-from ftready.verdicts.targets import default_targets, parse_target
+from gilfree.commands import verdict_memo
+from gilfree.commands.status import PackageRequest, check_packages
+from gilfree.errors import IndexUnavailable
+from gilfree.index import simple
+from gilfree.index.client import IndexClient
+from gilfree.index.config import IndexConfig
+from gilfree.verdicts.model import PackageStatus, Verdict
+from gilfree.verdicts.serialize import to_data
+from gilfree.verdicts.targets import default_targets, parse_target
 
 REQUESTS = [PackageRequest("numpy", None, "numpy"), PackageRequest("numpy", "2.0.2", "numpy==2.0.2"),
             PackageRequest("requests", None, "requests"), PackageRequest("ruff", None, "ruff")]
@@ -175,7 +175,7 @@ def test_the_memo_keeps_its_newest_rows(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def run_status_fixture() -> PackageStatus:
-    from ftready.verdicts.status import uniform_status
+    from gilfree.verdicts.status import uniform_status
 
     return uniform_status("six", "six", TARGETS, Verdict.PURE, "", version="1.17.0")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import threading
 
-from ftready.verdicts import perthread
-from ftready.verdicts.perthread import Tables, per_thread
+from gilfree.verdicts import perthread
+from gilfree.verdicts.perthread import Tables, per_thread
 
 
 class _Memo(Tables):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ftready.verdicts.model import DistFile, ProjectFiles, Verdict
-from ftready.verdicts.rules import Releases, choose, ft_history, is_pure, parse_file
-from ftready.verdicts.targets import parse_target
+from gilfree.verdicts.model import DistFile, ProjectFiles, Verdict
+from gilfree.verdicts.rules import Releases, choose, ft_history, is_pure, parse_file
+from gilfree.verdicts.targets import parse_target
 
 
 def files(*names: str, requires_python: str | None = None, yanked: tuple[str, ...] = ()) -> ProjectFiles:
@@ -189,7 +189,7 @@ def test_is_pure() -> None:
 
 
 def test_name_part_memos_stay_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ftready.verdicts import rules
+    from gilfree.verdicts import rules
 
     monkeypatch.setattr(rules._Memo, "LIMIT", 2)
     monkeypatch.setattr(rules, "_MEMO", rules._Memo())
@@ -213,8 +213,8 @@ def test_the_ft_prefilter_never_hides_an_ft_wheel(page: str) -> None:
     import json
     from pathlib import Path
 
-    from ftready.index.simple import parse_project_files
-    from ftready.verdicts.targets import default_targets
+    from gilfree.index.simple import parse_project_files
+    from gilfree.verdicts.targets import default_targets
 
     doc = json.loads((Path(__file__).parent / "data" / "index" / "simple" / f"{page}.json").read_text())
     files = parse_project_files(doc, name=page, index_url="x", page_url="https://example.org/simple/x/")

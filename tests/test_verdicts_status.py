@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from ftready.verdicts.model import DistFile, PackageStatus, ProjectFiles, ProjectInfo, Verdict
-from ftready.verdicts.serialize import document, from_data
-from ftready.verdicts.status import build_status, classifier_level, extra_index_status, with_info
-from ftready.verdicts.targets import default_targets, select_targets
+from gilfree.verdicts.model import DistFile, PackageStatus, ProjectFiles, ProjectInfo, Verdict
+from gilfree.verdicts.serialize import document, from_data
+from gilfree.verdicts.status import build_status, classifier_level, extra_index_status, with_info
+from gilfree.verdicts.targets import default_targets, select_targets
 
 NAMES = ["numpy-2.0.0-cp312-cp312-manylinux_2_17_x86_64.whl", "numpy-2.0.0.tar.gz",
          "numpy-2.1.0-cp313-cp313t-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
@@ -69,7 +69,7 @@ def test_json_round_trip_keeps_the_model() -> None:
     status = with_info(build_status(PROJECT, default_targets()), ProjectInfo(
         "numpy", "2.1.0", classifiers=("Programming Language :: Python :: Free Threading :: 3 - Stable",)))
     doc = json.loads(json.dumps(document("status", [status])))
-    assert doc["schema"] == "ftready.status" and doc["schema_version"] == 1
+    assert doc["schema"] == "gilfree.status" and doc["schema_version"] == 1
     row = doc["results"][0]
     assert row["targets"][0]["target"] == "3.13t-manylinux_x86_64" and row["classifier"]["text"] == "3 - Stable"
     back = from_data(PackageStatus, row)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from packaging.tags import Tag
 
-from ftready.errors import BadInput
-from ftready.verdicts.model import Target
-from ftready.verdicts.targets import default_targets, parse_target, platform_tags, select_targets, target_tags
+from gilfree.errors import BadInput
+from gilfree.verdicts.model import Target
+from gilfree.verdicts.targets import default_targets, parse_target, platform_tags, select_targets, target_tags
 
 
 def test_default_targets_cover_three_pythons_and_eight_platforms() -> None:

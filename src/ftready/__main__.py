@@ -1,7 +1,0 @@
-"""``python -m ftready``."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())

@@ -1,0 +1,119 @@
+"""`gilfree track`: record a dated snapshot of the most-downloaded packages in the store."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+
+from ..commands.track import TrackResult, track
+from ..store.codes import CATEGORIES, category
+from ..store.db import Store, default_db_path
+from ..store.ranking import MAX_TOP, load_ranking
+from ..store.read import verdict_counts
+from .common import (
+    progress_bar,
+    add_index_options,
+    add_target_options,
+    console,
+    err_console,
+    make_client,
+    positive_int,
+    setting,
+    targets_from,
+)
+
+EPILOG = """\
+Each run records a snapshot dated today (UTC). A run that is interrupted is resumed by the
+next run of the same day: only the packages it had not recorded are fetched.
+exit codes: 0 snapshot complete, 2 bad input, 3 could not complete.
+"""
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, metavar="PATH",
+                        help=f"track database (default {default_db_path()}; env GILFREE_DB)")
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    value = setting(args, "db")
+    return Path(value) if value else default_db_path()
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "track", help="record a snapshot of the most-downloaded packages (for the site)",
+        description="Judge the most-downloaded PyPI packages on every target and record the "
+                    "results as today's snapshot in a SQLite database.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--packages", metavar="FILE",
+                   help="ranking to track: top-pypi-packages JSON, or one name per line "
+                        "(default: the bundled top-15,000 snapshot)")
+    p.add_argument("--top", type=positive_int, metavar="N",
+                   help=f"track only the first N packages of the ranking (up to {MAX_TOP:,} bundled)")
+    add_db_option(p)
+    p.add_argument("--batch-size", type=positive_int, default=200, metavar="N",
+                   help="statuses per committed transaction (default 200)")
+    p.add_argument("--audit-top", type=positive_int, metavar="N",
+                   help="then install the top N packages that have free-threaded wheels for this "
+                        "machine in a free-threaded interpreter and record which re-enable the GIL "
+                        "(the site's runtime column; a release already audited is kept)")
+    p.add_argument("--audit-python", metavar="PATH",
+                   help="free-threaded interpreter for --audit-top (default: found or built)")
+    add_target_options(p)
+    add_index_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    ranking = load_ranking(args.packages, args.top)
+    targets = targets_from(args)
+    with Store.open(db_path(args)) as store, make_client(args) as client:
+        if err_console.is_terminal:
+            result = _with_progress(lambda cb: track(client, store, ranking, targets,
+                                                     batch_size=args.batch_size, progress=cb))
+        else:
+            result = track(client, store, ranking, targets, batch_size=args.batch_size)
+        _print_summary(store, result)
+        if args.audit_top and result.complete:
+            _audit(store, result, args)
+    return 0 if result.complete else 3
+
+
+def _audit(store: Store, result: TrackResult, args: argparse.Namespace) -> None:
+    from ..commands.track import audit_top
+    from ..runtime.bootstrap import find_ft_python
+
+    python = args.audit_python or str(find_ft_python())
+    if err_console.is_terminal:
+        with err_console.status("auditing") as spinner:
+            audits = audit_top(store, result.run, args.audit_top, python=python, progress=spinner.update)
+    else:
+        audits = audit_top(store, result.run, args.audit_top, python=python)
+    gil = [a for a in audits if a.outcome == "re-enables-gil"]
+    console.print(f"audited {len(audits)} package(s) on {python}: {len(gil)} re-enable the GIL"
+                  + "".join(f"\n  {a.package} {a.version}: {', '.join(a.gil_modules)}" for a in gil))
+
+
+def _with_progress(work: Callable[[Callable[[str], None]], TrackResult]) -> TrackResult:
+    with progress_bar() as progress:
+        task = progress.add_task("tracking", total=None)
+        return work(lambda name: progress.update(task, advance=1, description=name))
+
+
+def _print_summary(store: Store, result: TrackResult) -> None:
+    run = result.run
+    resumed = ", resumed" if run.resumed else ""
+    state = "complete" if result.complete else "INCOMPLETE: run again to finish it"
+    console.print(f"snapshot {run.day} (run {run.id}{resumed}): {state}")
+    console.print(f"{result.ranked:,} packages; this run checked {result.checked:,} in "
+                  f"{result.seconds:.1f} s ({result.reused:,} unchanged on the index), "
+                  f"{result.changed:,} statuses changed, {result.errors:,} index errors")
+    counts: Counter[str | None] = Counter()
+    for codes, n in verdict_counts(store, [run.id])[run.id].items():
+        counts[category(codes)] += n
+    shown = " · ".join(f"{name} {counts.get(name, 0):,}" for name in CATEGORIES)
+    console.print(f"on all {len(run.targets)} targets: {shown}")
+    console.print(f"database: {store.path}")

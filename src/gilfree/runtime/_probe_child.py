@@ -1,0 +1,107 @@
+"""Import one module in a fresh free-threaded interpreter and report what the GIL did.
+
+Runs *inside the audited interpreter* via ``python -X faulthandler -c <this source>
+MODULE PATH TIMEOUT``: standard library only, no gilfree import (the throwaway venv does
+not have gilfree). Writes one JSON object to the original stdout; the module's own prints
+are sent to stderr so they cannot corrupt it.
+
+CPython re-enables the GIL inside ``ExtensionFileLoader.create_module`` (the PyInit call
+for single-phase modules; module creation from the def's slots for multi-phase ones) and
+warns only for the first module that does so. Wrapping ``create_module`` records, for
+every extension loaded in this process, whether the GIL went from off to on within its
+own window (nested loads excluded). When the GIL was already on before the target's
+window (its package's ``__init__`` imported an undeclared sibling first), the target's own
+declaration is read from the module object (``md_gil``), guarded by layout checks.
+"""
+
+import faulthandler
+import importlib
+import importlib.machinery
+import json
+import os
+import sys
+import traceback
+import warnings
+
+
+def _declared(module):
+    """'not-used' / 'used' from PyModuleObject.md_gil, or None when it cannot be read safely."""
+    import ctypes
+    import types
+
+    if type(module) is not types.ModuleType:
+        return "used"  # CPython treats a non-module result as needing the GIL
+    ptr = ctypes.sizeof(ctypes.c_void_p)
+    base = object.__basicsize__
+    # md_dict, md_def, md_state, md_weaklist, md_name, md_gil (3.13 and 3.14 layouts)
+    if sys.version_info[:2] not in ((3, 13), (3, 14)) or types.ModuleType.__basicsize__ != base + 6 * ptr:
+        return None
+    address = id(module)
+    if ctypes.c_void_p.from_address(address + base).value != id(module.__dict__):
+        return None
+    gil = ctypes.c_void_p.from_address(address + base + 5 * ptr).value
+    return {None: "used", 0: "used", 1: "not-used"}.get(gil)
+
+
+def main():
+    name, path, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    report = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    faulthandler.enable()
+    if timeout > 0:
+        faulthandler.dump_traceback_later(timeout, exit=False)
+
+    windows = []
+    stack = []
+    loader = importlib.machinery.ExtensionFileLoader
+    original = loader.create_module
+
+    def create_module(self, spec):
+        entry = {"module": spec.name, "origin": spec.origin, "before": sys._is_gil_enabled(),
+                 "nested": False}
+        stack.append(entry)
+        try:
+            return original(self, spec)
+        finally:
+            stack.pop()
+            entry["after"] = sys._is_gil_enabled()
+            changed = not entry["before"] and entry["after"]
+            entry["enabled_here"] = changed and not entry["nested"]
+            if changed and stack:
+                stack[-1]["nested"] = True
+            windows.append(entry)
+
+    loader.create_module = create_module
+    result = {"module": name, "path": path, "gil_at_start": sys._is_gil_enabled()}
+    module = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            module = importlib.import_module(name)
+        except BaseException as exc:  # SystemExit from a module is an import failure too
+            result["error"] = f"{type(exc).__name__}: {exc}"
+            result["traceback"] = traceback.format_exc(limit=-8)
+    faulthandler.cancel_dump_traceback_later()
+    loader.create_module = original
+    result["gil_enabled"] = sys._is_gil_enabled()
+    result["windows"] = windows
+    result["warnings"] = [str(w.message) for w in caught
+                          if "global interpreter lock" in str(w.message).lower()]
+    if module is not None:
+        result["file"] = getattr(module, "__file__", None)
+        target = [w for w in windows if w["module"] == name]
+        if result["gil_enabled"] and not (target and target[-1]["enabled_here"]):
+            try:
+                result["declared"] = _declared(module)
+            except Exception as exc:  # ctypes missing or unusable: say so, do not guess
+                result["declared"] = None
+                result["declared_error"] = repr(exc)
+    report.write(json.dumps(result))
+    report.flush()
+    # Skip finalization: its hangs and crashes (non-daemon threads, atexit) are not the import.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
