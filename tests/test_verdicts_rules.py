@@ -231,3 +231,55 @@ def test_the_ft_prefilter_never_hides_an_ft_wheel(page: str) -> None:
     assert hits or not releases.ft_candidates
     if page == "numpy":
         assert skipped  # e.g. win_arm64 before numpy shipped cp313t wheels for it
+
+
+def chosen(target: str, *names: str, **kw) -> str | None:
+    rel = Releases(files(*names, **kw))
+    latest = rel.latest()
+    assert latest is not None
+    return choose(rel.files(latest), parse_target(target)).wheel
+
+
+PYTDS = ("sqlalchemy_pytds-1.0.3-py2.py3-none-any.whl", "sqlalchemy_pytds-1.0.3-py3-none-any.whl")
+
+
+@pytest.mark.parametrize("names", [PYTDS, PYTDS[::-1]])
+def test_equally_ranked_wheels_the_last_listed_wins_as_pip_install_picks(names: tuple[str, str]) -> None:
+    """Both wheels' best tag is py3-none-any; PyPI lists py2.py3 first and ``pip install``
+    / ``pip download`` take py3-none-any (verified against PyPI): the later-listed one."""
+    for target in (T313, "3.14t-win_amd64"):
+        assert chosen(target, *names) == names[1], target
+
+
+def test_equal_tie_follows_page_order_across_requires_python_groups() -> None:
+    """Page order, not grouping by requires-python, breaks the tie."""
+    names = ("q-1.0-py2.py3-none-any.whl", "q-1.0-py3-none-any.whl", "q-1.0-py3.py2-none-any.whl")
+    proj = ProjectFiles("q", (DistFile(names[0], "u0"), DistFile(names[1], "u1", requires_python=">=3.8"),
+                              DistFile(names[2], "u2")), "x")
+    rel = Releases(proj)
+    assert choose(rel.files(rel.latest()), parse_target(T313)).wheel == names[2]
+
+
+FT1 = "pkg-1.0-1-cp314-cp314t-manylinux_2_17_x86_64.whl"
+FT2 = "pkg-1.0-2-cp314-cp314t-manylinux_2_17_x86_64.whl"
+FT10 = "pkg-1.0-10-cp314-cp314t-manylinux_2_17_x86_64.whl"
+FT_NONE = "pkg-1.0-cp314-cp314t-manylinux_2_17_x86_64.whl"
+
+
+@pytest.mark.parametrize("names,best", [
+    ((FT1, FT2), FT2), ((FT2, FT1), FT2),
+    ((FT2, FT_NONE), FT2), ((FT_NONE, FT1), FT1),  # no build tag is () and ranks lowest
+    ((FT10, FT2), FT10), ((FT2, FT10), FT10),  # compared as (int, str): 10 beats 2
+])
+def test_higher_build_tag_wins_among_equally_ranked_wheels(names: tuple[str, str], best: str) -> None:
+    assert chosen("3.14t-manylinux_x86_64", *names) == best
+
+
+def test_build_tag_ranks_after_tag_priority() -> None:
+    better = "pkg-1.0-1-cp314-cp314t-manylinux_2_28_x86_64.whl"  # newer manylinux: preferred tag
+    worse = "pkg-1.0-9-cp314-cp314t-manylinux_2_17_x86_64.whl"
+    for names in ((better, worse), (worse, better)):
+        assert chosen("3.14t-manylinux_x86_64", *names) == better
+    # an ft wheel with no build tag beats a pure wheel with a high one
+    for names in (("pkg-1.0-7-py3-none-any.whl", FT_NONE), (FT_NONE, "pkg-1.0-7-py3-none-any.whl")):
+        assert chosen("3.14t-manylinux_x86_64", *names) == FT_NONE

@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar, cast
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
 from packaging.utils import (
+    BuildTag,
     InvalidSdistFilename,
     InvalidWheelFilename,
     parse_sdist_filename,
@@ -40,6 +41,7 @@ class ParsedFile:
     native: bool = False  # a wheel with an extension-module ABI (cp3XX, abi3, cp3XXt...)
     # the only tags that can match a free-threaded target: ABI "none", cp3XXt or abi3t
     ft_or_none: tuple[Tag, ...] = ()
+    build: BuildTag = ()  # a wheel's build tag as pip compares it: (1, "a") or ()
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,10 @@ def parse_file(f: DistFile, version: Version | None = None) -> ParsedFile | None
             facts = _wheel_facts(name)
             if facts is None:
                 return None
-            file_tags, native, ft_or_none = facts
+            file_tags, native, ft_or_none, build = facts
             if version is None:
                 version = Version(name.split("-", 2)[1])
-            return ParsedFile(f, version, file_tags, native=native, ft_or_none=ft_or_none)
+            return ParsedFile(f, version, file_tags, native, ft_or_none, build)
         if name.endswith(SDIST_SUFFIXES):
             if name.endswith(".tar.gz") or name.endswith(".zip"):
                 _, version = parse_sdist_filename(name)
@@ -78,7 +80,7 @@ def parse_file(f: DistFile, version: Version | None = None) -> ParsedFile | None
     return None
 
 
-WheelFacts = tuple[frozenset[Tag], bool, tuple[Tag, ...]]
+WheelFacts = tuple[frozenset[Tag], bool, tuple[Tag, ...], BuildTag]
 
 
 class _Memo(Tables):
@@ -97,8 +99,8 @@ _MEMO = per_thread(_Memo)
 
 
 def _wheel_facts(filename: str) -> WheelFacts | None:
-    """A wheel name's tags (and what they tell), as ``parse_wheel_filename`` reads them;
-    None when packaging rejects the name.
+    """A wheel name's tags (and what they tell) and build tag, as ``parse_wheel_filename``
+    reads them; None when packaging rejects the name.
 
     packaging validates the name, version, build and tag fields independently, so each is
     parsed once (the version by the caller): a few thousand tag strings recur across a
@@ -119,11 +121,11 @@ def _wheel_facts(filename: str) -> WheelFacts | None:
     if tail in memo.tags:
         return memo.tags[tail]
     try:
-        _, _, _, tags = parse_wheel_filename(f"x-0-{tail}.whl")
+        _, _, build, tags = parse_wheel_filename(f"x-0-{tail}.whl")
     except InvalidWheelFilename:
         return memo.put(memo.tags, tail, None)
     return memo.put(memo.tags, tail, (tags, any(t.abi != "none" for t in tags),
-                                      tuple(t for t in tags if t.abi == "none" or _is_ft_tag(t))))
+                                      tuple(t for t in tags if t.abi == "none" or _is_ft_tag(t)), build))
 
 
 def _parses(wheel_name: str) -> bool:
@@ -227,7 +229,8 @@ class SpecGroup:
     """A release's files that share one ``requires-python`` (usually all of them)."""
 
     spec: str | None
-    candidates: list[tuple[Tag, ParsedFile]] = field(default_factory=list)  # ft or "none" tags
+    # (ft or "none" tag, page position of its file, file): positions break ties in ``choose``
+    candidates: list[tuple[Tag, int, ParsedFile]] = field(default_factory=list)
     native: bool = False
     sdist: bool = False
 
@@ -237,7 +240,7 @@ def spec_groups(files: list[ParsedFile]) -> list[SpecGroup]:
     if cached is not None:
         return cached
     by_spec: dict[str | None, SpecGroup] = {}
-    for p in files:
+    for pos, p in enumerate(files):
         spec = p.file.requires_python
         group = by_spec.get(spec)
         if group is None:
@@ -246,7 +249,7 @@ def spec_groups(files: list[ParsedFile]) -> list[SpecGroup]:
             group.sdist = True
             continue
         group.native = group.native or p.native
-        group.candidates.extend((tag, p) for tag in p.ft_or_none)
+        group.candidates.extend((tag, pos, p) for tag in p.ft_or_none)
     groups = list(by_spec.values())
     if isinstance(files, FileList):
         files.groups = groups
@@ -342,7 +345,6 @@ class Releases:
         return (wanted, files) if files else None
 
 
-
 def _python_allowed(spec: str | None, python: str) -> bool:
     """Whether ``requires-python`` admits Python ``python`` (``"3.14"``); memoized per
     thread, since a project repeats one spec on thousands of files."""
@@ -374,7 +376,13 @@ def _is_ft_tag(tag: Tag) -> bool:
 
 
 def choose(files: list[ParsedFile], target: Target) -> Choice:
-    """The verdict for one release's files on one target (see DESIGN.md's table)."""
+    """The verdict for one release's files on one target (see DESIGN.md's table).
+
+    The wheel is pip's: best tag, then highest build tag (pip's ``CandidateEvaluator._sort_key``
+    ends there), then the last listed: ``sorted()`` is stable and ``pip install``'s resolver
+    walks it reversed (``iter_index_candidate_infos``), so the last tie wins, not ``max()``'s
+    first (``best_candidate``, unused by install). Real pip on sqlalchemy-pytds 1.0.3 takes
+    py3-none-any, listed after py2.py3-none-any."""
     if not files:
         return Choice(Verdict.MISSING, detail="release has no installable files")
     python = target.python_str
@@ -383,15 +391,16 @@ def choose(files: list[ParsedFile], target: Target) -> Choice:
     if not allowed:
         return Choice(Verdict.PYTHON_EXCLUDED, detail=f"requires-python {groups[0].spec} excludes {python}")
     ranking = target_tags(target)
-    best: tuple[int, ParsedFile, Tag] | None = None
+    best: tuple[int, BuildTag, int, ParsedFile, Tag] | None = None  # rank, build, position
     for group in allowed:
-        for tag, p in group.candidates:
+        for tag, pos, p in group.candidates:
             rank = ranking.get(tag)
-            if rank is not None and (best is None or rank < best[0]):
-                best = (rank, p, tag)
+            if rank is not None and (best is None or rank < best[0]
+                                     or rank == best[0] and (p.build, pos) > best[1:3]):
+                best = (rank, p.build, pos, p, tag)
     native = any(g.native for g in allowed)
     if best is not None:
-        _, p, tag = best
+        p, tag = best[3], best[4]
         if _is_ft_tag(tag):
             return Choice(Verdict.FT_WHEEL, p.file.filename)
         if tag.platform == "any":
