@@ -247,13 +247,18 @@ def test_cli_markdown_and_table(fake_index: FakeIndex, tmp_path: Path, capsys: p
     _cli(fake_index, tmp_path, str(req), "-t", f"{L13.name},{W13.name}", "-f", "markdown", "--all")
     md = capsys.readouterr().out
     assert md.startswith("## Free-threading readiness: requirements.txt")
-    assert "| `3.13t-win_amd64` | ⛔ not ready: 1 upgrade, 1 blocked (3 dependencies) |" in md
+    assert ("| `3.13t` | ⛔ not ready on all 2 platforms: winhelper blocked (win_amd64); "
+            "fastjson upgrade to >= 2.0 (3 dependencies) |") in md
+    assert "| `3.13t-win_amd64` | ⛔ not ready: 1 upgrade, 1 blocked (3 dependencies) |" in md  # per target
     assert "⬆️ upgrade to >= 2.0 | all targets | requirements.txt → fastjson |" in md
     assert "winhelper" in md and "<details>" in md
     out = tmp_path / "report.txt"
     _cli(fake_index, tmp_path, str(req), "-t", L13.name, "-o", str(out))
     text = out.read_text()
     assert "fastjson" in text and "upgrade to >= 2.0" in text
+    assert "3.13t  not ready on manylinux_x86_64: fastjson upgrade to >= 2.0 (2 dependencies)" in text
+    _cli(fake_index, tmp_path, str(req), "-t", L13.name, "-o", str(out), "--per-target")
+    text = out.read_text()
     assert "3.13t-manylinux_x86_64" in text and "not ready: 1 upgrade (2 dependencies)" in text
 
 

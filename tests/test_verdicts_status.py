@@ -69,7 +69,7 @@ def test_json_round_trip_keeps_the_model() -> None:
     status = with_info(build_status(PROJECT, default_targets()), ProjectInfo(
         "numpy", "2.1.0", classifiers=("Programming Language :: Python :: Free Threading :: 3 - Stable",)))
     doc = json.loads(json.dumps(document("status", [status])))
-    assert doc["schema"] == "gilfree.status" and doc["schema_version"] == 1
+    assert doc["schema"] == "gilfree.status" and doc["schema_version"] == 2
     row = doc["results"][0]
     assert row["targets"][0]["target"] == "3.13t-manylinux_x86_64" and row["classifier"]["text"] == "3 - Stable"
     back = from_data(PackageStatus, row)

@@ -1,7 +1,8 @@
 """`gilfree deps [PATH]`: parsing and rendering only (table, JSON, Markdown).
 
 Rows group a dependency's targets that share the same release, verdict and action, so a
-report over 24 targets stays one screen; the summary has one line per target.
+report over 24 targets stays one screen; the summary has one line per Python version
+(``--per-target``: one per target).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..commands.deps import FAIL_ON, Action, DepsReport, DepStatus, DepTarget, check_project
+from ..commands.deps_summary import python_summaries, python_summary_text
 from ..errors import BadInput
 from ..fsutil import atomic_write_text
 from ..index.client import IndexClient
@@ -76,6 +78,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_format_option(p, ("table", "json", "markdown"))
     p.add_argument("--all", dest="show_all", action="store_true",
                    help="list every dependency, not only those needing action")
+    p.add_argument("--per-target", action="store_true",
+                   help="summarize per target (Python x platform) instead of per Python version")
     p.add_argument("--fail-on", choices=FAIL_ON, default="blocked",
                    help="exit 1 when a dependency is blocked (default), needs any action (upgrade), or never")
     p.add_argument("--output", "-o", metavar="PATH", help="write the report here (atomically)")
@@ -110,9 +114,9 @@ def run(args: argparse.Namespace, audit: Mapping[str, AuditResult] | None = None
     if getattr(args, "audit", False) and audit is None:
         audit = _run_audit(report, args)
     if args.format == "table" and not args.output:
-        print_table(report, console, show_all=args.show_all, audit=audit)
+        print_table(report, console, show_all=args.show_all, audit=audit, per_target=args.per_target)
     else:
-        text = render(report, args.format, show_all=args.show_all, audit=audit)
+        text = render(report, args.format, show_all=args.show_all, audit=audit, per_target=args.per_target)
         if args.output:
             atomic_write_text(args.output, text)
         else:
@@ -148,24 +152,26 @@ def _with_progress(client: IndexClient, project: ProjectInput, targets: Sequence
 
 
 def render(report: DepsReport, fmt: str, *, show_all: bool = False,
-           audit: Mapping[str, AuditResult] | None = None, width: int = 140) -> str:
+           audit: Mapping[str, AuditResult] | None = None, width: int = 140, per_target: bool = False) -> str:
     """The report as text; ``audit`` (package name -> GIL audit) adds an audit column."""
     if fmt == "json":
         return json.dumps(as_json(report, audit), indent=2) + "\n"
     if fmt == "markdown":
         return markdown(report, show_all=show_all, audit=audit)
     out = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
-    print_table(report, out, show_all=show_all, audit=audit)
+    print_table(report, out, show_all=show_all, audit=audit, per_target=per_target)
     return out.file.getvalue()  # type: ignore[attr-defined]
 
 
 def as_json(report: DepsReport, audit: Mapping[str, AuditResult] | None = None) -> dict:
-    """``document("deps", ...)``: one result per dependency, plus summary and unchecked."""
+    """``document("deps", ...)``: one result per dependency, plus summaries (per target and
+    per Python version) and unchecked."""
     summary = [{**to_data(s), "ready": s.ready} for s in report.summaries]
+    pythons = [{**to_data(s), "ready": s.ready, "text": python_summary_text(s)} for s in python_summaries(report)]
     extra = {"audit": to_data(dict(audit))} if audit else {}
     return document("deps", list(report.dependencies), project=report.project, input=report.input,
                     input_kind=report.kind, targets=[t.name for t in report.targets], summary=summary,
-                    unchecked=to_data(list(report.unchecked)), **extra)
+                    pythons=pythons, unchecked=to_data(list(report.unchecked)), **extra)
 
 
 # --- grouping shared by table and Markdown ----------------------------------------------
@@ -264,7 +270,7 @@ def _audit_cell(audit: Mapping[str, AuditResult] | None, name: str) -> str:
 # --- table ------------------------------------------------------------------------------
 
 def print_table(report: DepsReport, console: Console, *, show_all: bool = False,
-                audit: Mapping[str, AuditResult] | None = None) -> None:
+                audit: Mapping[str, AuditResult] | None = None, per_target: bool = False) -> None:
     n = len(report.dependencies)
     console.print(Text.assemble(("gilfree deps ", "bold"), (report.project, "bold cyan"),
                                 f"  {report.kind} {report.input}: {_plural(n, 'dependency', 'dependencies')} on "
@@ -289,9 +295,15 @@ def print_table(report: DepsReport, console: Console, *, show_all: bool = False,
         console.print(table)
     elif n:
         console.print("Every dependency installs on every target.", style="green")
-    for s in report.summaries:
-        style = "green" if s.ready else ("magenta" if s.resolve_error or s.errors else "red")
-        console.print(Text.assemble((f"{s.target.name:<26}", "bold"), (summary_text(s), style)))
+    if per_target:
+        for s in report.summaries:
+            style = "green" if s.ready else ("magenta" if s.resolve_error or s.errors else "red")
+            console.print(Text.assemble((f"{s.target.name:<26}", "bold"), (summary_text(s), style)))
+    else:
+        for p in python_summaries(report):
+            errors = p.resolve_errors or any(h.action is Action.ERROR for h in p.holdbacks)
+            style = "green" if p.ready else ("magenta" if errors else "red")
+            console.print(Text.assemble((f"{p.python}t  ", "bold"), (python_summary_text(p), style)))
     for u in report.unchecked:
         console.print(Text.assemble(("not checked: ", "yellow"), u.text, f" ({u.reason}; {u.origin})"))
 
@@ -323,11 +335,18 @@ def markdown(report: DepsReport, *, show_all: bool = False, audit: Mapping[str, 
              f"`{_md(report.input)}` ({report.kind}): "
              f"{_plural(len(report.dependencies), 'dependency', 'dependencies')}, "
              f"ready on {ready} of {len(report.targets)} targets.", "",
-             "| target | status |", "|---|---|"]
+             "| Python | status |", "|---|---|"]
+    for p in python_summaries(report):
+        actions = {h.action for h in p.holdbacks}
+        icon = ("✅" if p.ready else "❓" if p.resolve_errors or Action.ERROR in actions
+                else "⛔" if Action.BLOCKED in actions else "⬇️" if actions == {Action.DOWNGRADE} else "⬆️")
+        lines.append(f"| `{p.python}t` | {icon} {_md(python_summary_text(p))} |")
+    lines += ["", "<details><summary>Per target</summary>", "", "| target | status |", "|---|---|"]
     for s in report.summaries:
         icon = ("✅" if s.ready else "❓" if s.resolve_error or s.errors else "⛔" if s.blocked
                 else "⬇️" if s.downgrades and not s.upgrades else "⬆️")
         lines.append(f"| `{s.target.name}` | {icon} {_md(summary_text(s))} |")
+    lines += ["", "</details>"]
     todo = rows(report, show_all=False)
     if todo:
         lines += ["", "### What to do", ""] + _md_table(report, todo, audit)

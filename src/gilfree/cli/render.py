@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 from packaging.version import Version
 from rich.text import Text
 
-from ..verdicts.model import PackageStatus, Target, TargetStatus, Verdict
+from ..verdicts.model import PackageStatus, PythonState, PythonSummary, Target, TargetStatus, Verdict
+from ..verdicts.pystate import STATE_LABEL, summarize
 
 STYLES = {
     Verdict.FT_WHEEL: "bold green",
@@ -30,27 +30,50 @@ def pythons(targets: Sequence[Target]) -> list[tuple[int, int]]:
     return sorted({t.python for t in targets})
 
 
+STATE_STYLES = {
+    PythonState.FT_ALL: "bold green",
+    PythonState.FT_SOME: "yellow",
+    PythonState.OLDER: "yellow",
+    PythonState.PURE_FALLBACK: "yellow",
+    PythonState.PURE: "green",
+    PythonState.BINARY: "green",
+    PythonState.NEEDS_BUILD: "yellow",
+    PythonState.BLOCKED: "bold red",
+    PythonState.MISSING: "magenta",
+    PythonState.ERROR: "bold magenta",
+}
+
+
+def summaries(status: PackageStatus) -> dict[str, PythonSummary]:
+    """The status's per-Python summaries by version ("3.14")."""
+    return {s.python: s for s in status.pythons or summarize(status)}
+
+
+def state_text(summary: PythonSummary) -> Text:
+    """The state's short label, with its one number (≤ X, k/n platforms)."""
+    label = STATE_LABEL[summary.state]
+    if summary.state is PythonState.OLDER:
+        label = f"≤ {summary.older_version}"
+    elif summary.state is PythonState.FT_SOME:
+        label += f" {summary.platforms - len(summary.missing_platforms)}/{summary.platforms}"
+    return Text(label, style=STATE_STYLES[summary.state])
+
+
 def python_cell(status: PackageStatus, python: tuple[int, int]) -> Text:
-    """One Python version across platforms: the verdict, exceptions, and 'since X'."""
+    """One Python version across platforms: its state, where it falls short, 'since X'."""
     rows = [ts for ts in status.targets if ts.target.python == python]
-    if not rows:
+    summary = summaries(status).get(f"{python[0]}.{python[1]}")
+    if not rows or summary is None:
         return Text("")
-    counts = Counter(ts.verdict for ts in rows)
-    main, n = counts.most_common(1)[0]
-    cell = verdict_text(main)
-    if n < len(rows):
-        cell.append(f" {n}/{len(rows)}", style="dim")
-        for ts in rows:
-            if ts.verdict is not main:
-                cell.append("\n")
-                cell.append(f"{ts.verdict.value}: ", style=STYLES[ts.verdict])
-                cell.append(ts.target.platform, style="dim")
+    cell = state_text(summary)
+    if summary.missing_platforms and summary.state is not PythonState.BLOCKED or \
+            summary.state is PythonState.BLOCKED and len(summary.missing_platforms) < summary.platforms:
+        cell.append("\nnone: " + ", ".join(summary.missing_platforms), style="dim")
+    if summary.state is PythonState.OLDER:
+        cell.append(f"\n{rows[0].version} has none", style="dim")
     since = first_ft(rows)
     if since:
         cell.append(f"\nsince {since}", style="dim")
-    latest = _latest_ft_when_not_current(rows)
-    if latest:
-        cell.append(f"\nlast ft: {latest}", style="yellow")
     return cell
 
 
@@ -61,11 +84,3 @@ def first_ft(rows: Sequence[TargetStatus]) -> str | None:
         return str(min(Version(v) for v in found))
     pre = [ts.first_ft_prerelease for ts in rows if ts.first_ft_prerelease]
     return f"{min(Version(v) for v in pre)} (pre-release)" if pre else None
-
-
-def _latest_ft_when_not_current(rows: Sequence[TargetStatus]) -> str | None:
-    """When the judged release dropped ft wheels an older one had, name that one."""
-    if any(ts.verdict is Verdict.FT_WHEEL for ts in rows):
-        return None
-    latest = {ts.latest_ft_version for ts in rows if ts.latest_ft_version}
-    return ", ".join(sorted(latest)) if latest else None

@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from .. import __version__
 from ..errors import GilfreeError
 from ..index.client import K, IndexClient, Page
 from ..store.db import Store
@@ -29,6 +28,7 @@ from ..store.ranking import Ranking
 from ..store.runs import Run, SnapshotWriter, complete_run, open_run, pending, reusable
 from ..verdicts.model import AuditResult, PackageStatus, Target, Verdict
 from .status import PackageRequest, iter_statuses
+from .verdict_memo import rules_fingerprint
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,10 @@ class _PageTap:
 
 
 def basis(client: IndexClient, targets: Sequence[Target]) -> str:
-    """What a stored status depends on besides the project itself."""
+    """What a stored status depends on besides the project itself: a changed rule (or
+    gilfree release) re-judges every package."""
     config = client.config
-    key = [__version__, [t.name for t in targets], config.index_url, config.json_url,
+    key = [rules_fingerprint(), [t.name for t in targets], config.index_url, config.json_url,
            list(config.extra_index_urls)]
     return hashlib.blake2b(json.dumps(key).encode(), digest_size=12).hexdigest()
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: PackageStatus.native and .pythons (per-Python summaries)
 
 
 class Verdict(str, enum.Enum):
@@ -163,6 +163,44 @@ class AuditResult:
         return tuple(m.module for m in self.modules if m.outcome == "gil-enabled")
 
 
+class PythonState(str, enum.Enum):
+    """A package on one Python version, over that version's platforms (``pystate``)."""
+
+    FT_ALL = "ft-all"  # free-threaded wheels of the newest release on every platform
+    FT_SOME = "ft-some"  # on some platforms (missing_platforms names the others)
+    OLDER = "older"  # pip installs an older release: the newest has no ft wheel somewhere
+    PURE_FALLBACK = "pure-fallback"  # native wheels are GIL-only; a pure-Python wheel installs
+    PURE = "pure"
+    BINARY = "binary"  # platform wheels without an extension module
+    NEEDS_BUILD = "needs-build"
+    BLOCKED = "blocked"
+    MISSING = "missing"
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def installs(self) -> bool:
+        """Every platform installs a prebuilt file (of the newest or an older release)."""
+        return self in (PythonState.FT_ALL, PythonState.OLDER, PythonState.PURE_FALLBACK,
+                        PythonState.PURE, PythonState.BINARY)
+
+
+@dataclass(frozen=True)
+class PythonSummary:
+    """One Python version of a package status, e.g. numpy on 3.13t: older, ≤ 2.4.6."""
+
+    python: str  # "3.14"
+    state: PythonState
+    platforms: int
+    ft_platforms: tuple[str, ...] = ()  # where the newest release has a free-threaded wheel
+    missing_platforms: tuple[str, ...] = ()  # ft-some: without one; blocked: where nothing installs
+    older_version: str | None = None  # older: the newest release with ft wheels on all of them
+    first_ft_version: str | None = None  # first stable release with a ft wheel on any platform
+    latest_ft_version: str | None = None  # newest release with a ft wheel on any platform
+
+
 @dataclass(frozen=True)
 class PackageStatus:
     """What gilfree concludes about one package, per target."""
@@ -172,6 +210,7 @@ class PackageStatus:
     version: str | None  # the release judged (latest stable unless pinned)
     targets: tuple[TargetStatus, ...] = ()
     pure: bool | None = None  # True when the release ships only pure-Python wheels
+    native: bool | None = None  # the release has wheels with an extension-module ABI
     classifier: ClassifierLevel | None = None
     summary: str = ""
     project_urls: tuple[tuple[str, str], ...] = ()
@@ -180,6 +219,7 @@ class PackageStatus:
     audit: AuditResult | None = None
     checked_at: datetime | None = field(default=None, compare=False)
     notes: tuple[str, ...] = ()  # facts we could not establish that do not change verdicts
+    pythons: tuple[PythonSummary, ...] = ()  # per Python version (``pystate.summarize``)
 
     def for_target(self, target: Target) -> TargetStatus | None:
         for ts in self.targets:

@@ -20,6 +20,7 @@ from .model import (
     TargetStatus,
     Verdict,
 )
+from .pystate import summarize
 from .rules import Releases, choose, ft_history, is_pure
 
 _CLASSIFIER = re.compile(r"^Programming Language :: Python :: Free Threading :: (\d+) - (.+)$")
@@ -43,12 +44,17 @@ def _now() -> datetime:
 def uniform_status(name: str, requested: str, targets: Sequence[Target], verdict: Verdict,
                    detail: str, *, version: str | None = None) -> PackageStatus:
     """A status with the same verdict everywhere: `missing` or `error` (with why)."""
-    return PackageStatus(
+    return _summarized(PackageStatus(
         name=name, requested=requested, version=version,
         targets=tuple(TargetStatus(t, verdict, version, detail=detail) for t in targets),
         error=detail if verdict is Verdict.ERROR else None,
         checked_at=_now(),
-    )
+    ))
+
+
+def _summarized(status: PackageStatus) -> PackageStatus:
+    """The status with its per-Python summaries, which every front end shows."""
+    return replace(status, pythons=summarize(status))
 
 
 def build_status(
@@ -91,14 +97,15 @@ def build_status(
             wheel=choice.wheel,
             detail=choice.detail,
         ))
-    return PackageStatus(
+    return _summarized(PackageStatus(
         name=files.name,
         requested=requested,
         version=str(judged),
         targets=tuple(per_target),
         pure=is_pure(release_files),
+        native=any(p.native for p in release_files),
         checked_at=_now(),
-    )
+    ))
 
 
 def with_info(status: PackageStatus, info: ProjectInfo | None, info_error: str | None = None,
