@@ -321,6 +321,12 @@ class Releases:
     def versions(self) -> list[Version]:
         return [v for v in self._ordered if self.files(v)]
 
+    @property
+    def ordered(self) -> list[Version]:
+        """Every release's version in order, without parsing its files (some may have none
+        that pip accepts: ``versions`` checks, at the cost of parsing them all)."""
+        return self._ordered
+
     @cached_property
     def _ordered(self) -> list[Version]:
         return sorted(self._raw)
