@@ -30,9 +30,11 @@ from gilfree.index.config import IndexConfig
 from gilfree.store import read
 from gilfree.store.codes import decode
 from gilfree.store.db import Store
+from gilfree.store.histories import history_data
 from gilfree.store.ranking import RankedPackage, Ranking, load_ranking
+from gilfree.verdicts.history import PackageHistory
 from gilfree.verdicts.model import Verdict
-from gilfree.verdicts.targets import default_targets, select_targets
+from gilfree.verdicts.targets import default_targets, parse_target, select_targets
 
 TARGETS = select_targets(["3.13t-manylinux_x86_64", "3.14t-manylinux_x86_64", "3.13t-win_amd64"])
 KINDS = {  # name prefix -> releases, and the codes expected on TARGETS
@@ -153,6 +155,31 @@ def test_track_judges_recorded_pypi_pages(test_index, index_config: IndexConfig,
         assert again.reused == len(RECORDED) - 1 and again.errors == 0
         assert set(decode(codes_by_name(store, again.run.id)["six"], [t.name for t in targets]).values()) \
             == {Verdict.PURE}
+
+
+def test_track_backfills_each_package_history_from_its_page(test_index, index_config: IndexConfig,
+                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Upload times on the recorded pages give each package's history, with no extra
+    request; an unchanged page is neither parsed nor worked out again."""
+    ranking = Ranking("recorded", None, tuple(RankedPackage(i + 1, n) for i, n in enumerate(RECORDED)))
+    targets = default_targets()
+    with Store.open(tmp_path / "t.sqlite3") as store, IndexClient(index_config) as client:
+        track(client, store, ranking, targets, day="2026-11-01")
+        requests = len(test_index.requests())
+        stored = history_data(store)
+        assert set(stored) == set(RECORDED)
+        numpy = PackageHistory.from_data(stored["numpy"])
+        first = numpy.first_ft((3, 13))
+        assert first is not None and first.year == 2024  # numpy 2.1.0's cp313t wheels, August 2024
+        assert numpy.for_target(parse_target("3.14t-manylinux_x86_64")).current is not None
+        assert PackageHistory.from_data(stored["requests"]).first_ft((3, 14)) is None  # pure: never ft
+        computed: list[str] = []
+        real = track_module.history_json
+        monkeypatch.setattr(track_module, "history_json", lambda f, t: computed.append(f.name) or real(f, t))
+        again = track(client, store, ranking, targets, day="2026-11-02")
+        assert again.reused == len(RECORDED) and computed == []
+        assert history_data(store) == stored
+        assert len(test_index.requests()) - requests <= len(RECORDED)  # one page request each, at most
 
 
 def test_unchanged_projects_keep_their_status(names_file: Path, tmp_path: Path):

@@ -24,9 +24,11 @@ from typing import Any, cast
 from ..errors import GilfreeError
 from ..index.client import K, IndexClient, Page
 from ..store.db import Store
+from ..store.histories import history_bases
 from ..store.ranking import Ranking
 from ..store.runs import Run, SnapshotWriter, complete_run, open_run, pending, reusable
 from ..verdicts.model import AuditResult, PackageStatus, Target, Verdict
+from .backfill import history_basis, history_json
 from .status import PackageRequest, iter_statuses
 from .verdict_memo import rules_fingerprint
 
@@ -64,19 +66,40 @@ def _read_identity(identity: str) -> tuple[str, int | None]:
 class _PageTap:
     """Wraps the index client to note each project's simple page (digest and serial) as
     ``iter_statuses`` reads it, so it can be stored beside the status (in the store's
-    ``last_serial`` column: ``page_identity``, on indexes with or without serials)."""
+    ``last_serial`` column: ``page_identity``, on indexes with or without serials), and to
+    work out the package's history from the page's files (``backfill``).
 
-    def __init__(self, client: IndexClient) -> None:
+    A page whose history is not stored for its digest is parsed even when the verdict
+    memo knows it: the history needs the files."""
+
+    def __init__(self, client: IndexClient, targets: Sequence[Target], bases: dict[str, str]) -> None:
         self._client = client
+        self._targets = targets
+        self._bases = bases  # name -> basis of the stored history
         self._lock = threading.Lock()
         self.digests: dict[str, str] = {}
+        self.histories: dict[str, tuple[str, str]] = {}  # name -> (basis, history JSON)
 
     def project_page(self, name: str, index_url: str | None = None,
                      known: Callable[[str], K | None] | None = None) -> Page[K]:
-        page = self._client.project_page(name, index_url, known)
-        if index_url is None:
-            with self._lock:
-                self.digests[page.name] = page_identity(page.digest, page.serial)
+        if index_url is not None:
+            return self._client.project_page(name, index_url, known)
+        ask = known
+        if known is not None:
+            def ask(digest: str) -> K | None:
+                if self._bases.get(name) != history_basis(digest, self._targets):
+                    return None
+                return known(digest)
+        page = self._client.project_page(name, index_url, ask)
+        found = None
+        if page.files is not None:
+            basis = history_basis(page.digest, self._targets)
+            if self._bases.get(page.name) != basis:
+                found = (basis, history_json(page.files, self._targets))
+        with self._lock:
+            self.digests[page.name] = page_identity(page.digest, page.serial)
+            if found is not None:
+                self.histories[page.name] = found
         return page
 
     def __getattr__(self, attr: str) -> Any:
@@ -141,7 +164,8 @@ def track(
     todo = pending(store, run)
     key = basis(client, targets)
     writer = SnapshotWriter(store, run, batch_size, key)
-    tap = _PageTap(client)
+    bases = history_bases(store)
+    tap = _PageTap(client, targets, bases)
     errors = 0
 
     def reused(name: str) -> None:
@@ -151,13 +175,16 @@ def track(
 
     def record(status: PackageStatus) -> None:
         nonlocal errors
-        writer.add(status, tap.digests.pop(status.requested, None))
+        writer.add(status, tap.digests.pop(status.requested, None), tap.histories.pop(status.requested, None))
         errors += status.error is not None or Verdict.ERROR in status.verdicts.values()
         if progress is not None:
             progress(status.name)
 
     try:
-        same = _unchanged(client, reusable(store, todo, key), reused)
+        # an unchanged page whose history is missing or stale is read again for it
+        known = {name: identity for name, identity in reusable(store, todo, key).items()
+                 if bases.get(name) == history_basis(_read_identity(identity)[0], targets)}
+        same = _unchanged(client, known, reused)
         requests = [PackageRequest(name, None, name) for name in todo if name not in same]
         for _, status in iter_statuses(cast(IndexClient, tap), requests, targets):
             record(status)

@@ -138,6 +138,7 @@ class SnapshotWriter:
         self.batch_size = batch_size
         self.basis = basis
         self._buffer: list[tuple[PackageStatus | str, str | None]] = []
+        self._histories: list[tuple[str, str, str]] = []  # name, basis, PackageHistory JSON
         self._ids = package_ids(store.conn)
         self._digests = {name: digest for name, digest in store.conn.execute(
             "SELECT name, digest FROM packages WHERE digest IS NOT NULL")}
@@ -145,15 +146,21 @@ class SnapshotWriter:
         self.changed = 0
         self.reused = 0
 
-    def add(self, status: PackageStatus, serial: int | str | None = None) -> None:
-        self._push(status, None if serial is None else str(serial))
+    def add(self, status: PackageStatus, serial: int | str | None = None,
+            history: tuple[str, str] | None = None) -> None:
+        """Record a fresh status; ``history`` is (basis, JSON) of its package history,
+        written in the same transaction."""
+        self._push(status, None if serial is None else str(serial), history)
 
     def reuse(self, name: str) -> None:
         """Record the stored status of ``name`` again: its project has not changed."""
         self._push(name, None)
 
-    def _push(self, item: PackageStatus | str, serial: str | None) -> None:
+    def _push(self, item: PackageStatus | str, serial: str | None,
+              history: tuple[str, str] | None = None) -> None:
         self._buffer.append((item, serial))
+        if history is not None and not isinstance(item, str):
+            self._histories.append((str(canonicalize_name(item.requested)), *history))
         if len(self._buffer) >= self.batch_size:
             self.flush()
 
@@ -167,8 +174,12 @@ class SnapshotWriter:
                     self._reuse(conn, item, now)
                 else:
                     self._record(conn, item, serial, now)
+            conn.executemany("INSERT OR REPLACE INTO histories (package_id, basis, data) VALUES (?, ?, ?)",
+                             [(self._ids[name], basis, data) for name, basis, data in self._histories
+                              if name in self._ids])
         self.recorded += len(self._buffer)
         self._buffer.clear()
+        self._histories.clear()
 
     def _record(self, conn: sqlite3.Connection, status: PackageStatus, serial: str | None,
                 now: str) -> None:

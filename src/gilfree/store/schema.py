@@ -78,7 +78,20 @@ def _v3_audits(conn: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_serials, _v3_audits)
+def _v4_histories(conn: sqlite3.Connection) -> None:
+    """Each package's free-threaded wheel history, worked out from the upload times on its
+    simple page (``verdicts.history``): kept with the page it came from, so an unchanged
+    project is not worked out again."""
+    _run(conn, """
+        CREATE TABLE histories (
+            package_id INTEGER PRIMARY KEY REFERENCES packages (id),
+            basis TEXT NOT NULL,            -- page digest, rules and targets it was computed on
+            data TEXT NOT NULL              -- PackageHistory.to_data JSON
+        )
+    """)
+
+
+MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_serials, _v3_audits, _v4_histories)
 
 
 def user_version(conn: sqlite3.Connection) -> int:
