@@ -142,14 +142,58 @@ def track_statuses(day: int) -> list:
     return out
 
 
+def history_pages() -> dict:
+    """Simple pages with upload times for the backfill: numpy gets cp313t wheels with 2.1.0
+    (August 2024), cp314t with 2.3.2, drops cp313t in 2.5.0 and gets cp315t; pandas gets
+    cp313t/cp314t with 2.3.0 (no win_arm64); psycopg2-binary never does."""
+    from datetime import datetime, timezone
+
+    from gilfree.verdicts.model import DistFile, ProjectFiles
+    from gilfree.verdicts.targets import PLATFORMS
+
+    tags = {"manylinux_x86_64": "manylinux_2_17_x86_64", "manylinux_aarch64": "manylinux_2_17_aarch64",
+            "musllinux_x86_64": "musllinux_1_2_x86_64", "musllinux_aarch64": "musllinux_1_2_aarch64",
+            "macosx_arm64": "macosx_11_0_arm64", "macosx_x86_64": "macosx_10_13_x86_64",
+            "win_amd64": "win_amd64", "win_arm64": "win_arm64"}
+
+    def files(name: str, releases) -> ProjectFiles:
+        out = []
+        for version, day, pythons, skip in releases:
+            when = datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
+            mod = name.replace("-", "_")
+            out.append(DistFile(f"{mod}-{version}.tar.gz", f"https://files.example/{mod}-{version}.tar.gz", when))
+            for py in pythons:
+                for plat in PLATFORMS:
+                    if plat in skip:
+                        continue
+                    for abi in (f"cp{py}", *((f"cp{py}t",) if py != "312" else ())):
+                        fn = f"{mod}-{version}-cp{py}-{abi}-{tags[plat]}.whl"
+                        out.append(DistFile(fn, f"https://files.example/{fn}", when))
+        return ProjectFiles(name, tuple(out), "https://index.example/simple/")
+
+    return {
+        "numpy": files("numpy", [("2.0.0", "2024-06-16", ("312",), ()),
+                                 ("2.1.0", "2024-08-18", ("312", "313"), ()),
+                                 ("2.3.2", "2025-07-24", ("313", "314"), ()),
+                                 ("2.5.0", "2026-06-20", ("314", "315"), ())]),
+        "pandas": files("pandas", [("2.2.0", "2024-01-20", ("312",), ()),
+                                   ("2.3.0", "2025-06-05", ("313", "314"), ("win_arm64",))]),
+        "psycopg2-binary": files("psycopg2-binary", [("2.9.11", "2025-10-10", ("312",), ())]),
+    }
+
+
 @pytest.fixture(scope="session")
 def tracked_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A track database with three complete daily snapshots of ``track_statuses``."""
+    """A track database with three complete daily snapshots of ``track_statuses``, and the
+    backfilled histories of ``history_pages``."""
     from gilfree.store.db import Store
     from gilfree.store.ranking import Ranking, RankedPackage
     from gilfree.store.runs import SnapshotWriter, complete_run, open_run
     from gilfree.verdicts.targets import default_targets
 
+    from gilfree.commands.backfill import history_basis, history_json
+
+    pages = history_pages()
     path = tmp_path_factory.mktemp("track") / "track.sqlite3"
     with Store.open(path) as store:
         for day, date in enumerate(TRACK_DAYS):
@@ -159,7 +203,10 @@ def tracked_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             run = open_run(store, ranking, default_targets(), date)
             writer = SnapshotWriter(store, run)
             for status in statuses:
-                writer.add(status)
+                page = pages.get(status.name)
+                history = (history_basis(str(day), default_targets()), history_json(page, default_targets())) \
+                    if page is not None else None
+                writer.add(status, None, history)
             writer.flush()
             assert complete_run(store, run)
     return path

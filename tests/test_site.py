@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -97,10 +98,12 @@ def test_javascript_links_from_metadata_are_dropped(site: Path):
 def test_error_is_shown_as_error_never_as_blocked(site: Path):
     page = (site / "p" / "broken-index.html").read_text()
     assert "Index error:" in page and "index answered 503 after 4 attempts" in page
-    assert "blocked" not in re.sub(r"<footer>.*", "", page, flags=re.S).split("Status</dt>")[1][:200]
+    cards = page.split('class="pycards"')[1].split("</div>\n</div>")[0]
+    assert cards.count("st-error") == 3 and "blocked" not in cards
     record = next(r for r in json.loads((site / "data/packages.json").read_text())["results"]
                   if r["name"] == "broken-index")
     assert record["category"] == "error" and record["verdicts"] == "E" * 24
+    assert {p["state"] for p in record["pythons"]} == {"error"}
 
 
 def test_curated_facts_are_kept_apart_from_computed_ones(site: Path):
@@ -110,28 +113,60 @@ def test_curated_facts_are_kept_apart_from_computed_ones(site: Path):
     assert "maintained by hand, not computed" in curated
     assert "https://github.com/numpy/numpy/issues/26157" in curated
     assert "scientific-python-nightly-wheels" in curated and "&lt;em&gt;note&lt;/em&gt;" in curated
+    assert "Source: gilfree's maintainers" in curated and "To add or correct a fact" in curated
     assert "26157" not in computed and "ft-wheel" in computed
     rows = {r[1]: r for r in table_rows(site)["rows"]}
     assert rows["numpy"][7].endswith("/26157") and rows["numpy"][8] == 1
     assert rows["requests"][7] == "" and rows["requests"][8] == 0
 
 
-def test_overview_counts_and_charts(site: Path):
+def test_imported_facts_credit_their_source(tracked_db: Path, tmp_path: Path):
+    """The bundled overlay's facts from the community table name that table on the page."""
+    out = tmp_path / "site"
+    generate(tracked_db, out)
+    curated = (out / "p" / "numpy.html").read_text().split('class="curated"')[1].split("</aside>")[0]
+    assert "Source: gilfree's maintainers" in curated  # ours, then the imported set
+    assert "py-free-threading" in curated and "MIT OR 0BSD" in curated
+    assert "propose the change to" in curated
+
+
+def test_package_page_per_python_and_pypi_link(site: Path):
+    page = (site / "p" / "numpy.html").read_text()
+    assert 'href="https://pypi.org/project/numpy/"' in page
+    cards = page.split('class="pycards"')[1].split("</section>")[0]
+    assert cards.count('class="pycard"') == 3 and "st-ft-all" in cards  # 3.13t, 3.14t: ft wheels
+    assert "First free-threaded wheel on the index</dt><dd>2024-08-18" in cards  # from the backfill
+    assert "Lost them on</dt><dd>2026-06-20" in cards  # numpy 2.5.0 dropped cp313t
+    assert "Free Threading :: 2 - Beta" in page
+    pandas = (site / "p" / "pandas.html").read_text().split('class="pycards"')[1]
+    assert "none for win_arm64" in pandas and "st-ft-some" in pandas
+
+
+def test_overview_per_python_headline_and_history(site: Path):
     page = (site / "index.html").read_text()
     assert page.count("<svg") == 3  # by Python, progress over time, by rank
+    headlines = page.split('class="headlines"')[1].split('class="note"')[0]
+    # newest Python first; on day 2 numpy, pandas (not on win_arm64) and ~1/4 of the fillers
+    assert headlines.index("Python 3.15t") < headlines.index("Python 3.14t") < headlines.index("Python 3.13t")
+    statuses = track_statuses(2)
+    native = [s for s in statuses if s.native]
+    ft_all = [s for s in native if {t.verdict.value for t in s.targets if t.target.python == (3, 14)} == {"ft-wheel"}]
+    block = headlines.split("Python 3.14t")[1]
+    assert f'<span class="n">{len(ft_all)}</span> of {len(native)}' in block
     progress = page.split('id="h-progress"')[1].split("</section>")[0]
-    assert progress.count('class="point') == 5 * len(TRACK_DAYS)  # 5 categories x 3 days
-    assert progress.count("<polyline") == 5
-    for day in TRACK_DAYS:
-        assert day in progress
+    assert progress.count("<polyline") == 3  # a line per Python version, computed
+    assert progress.count('class="point"') == 3 * len(TRACK_DAYS)  # measured dots
+    assert "Aug 2024" in progress or "Jul 2024" in progress or "Sep 2024" in progress
+    assert "today&#39;s list of tracked packages" in progress  # the limits, said plainly
     assert "Python 3.15t" in page and "win_arm64" in page
 
 
 def test_package_history_page(site: Path):
     page = (site / "p" / "numpy.html").read_text()
     history = page.split('id="h-history"')[1]
-    assert history.count("<circle") == 3
-    assert "16 of 24 targets" in history and "24 of 24 targets" in history
+    assert history.count('class="c-ready"') == 3  # one span per Python version
+    assert "3.13t: from 2024-08-18 until 2026-06-20" in history  # 2.5.0 dropped cp313t
+    assert "3.14t: from 2025-07-24 on" in history and "3.15t: from 2026-06-20 on" in history
     table = history.split("<table")[1]
     assert table.index("2026-11-01") < table.index("2026-09-01")  # newest first
 
@@ -145,21 +180,40 @@ def test_downloads_follow_the_documented_schema(site: Path):
     first = packages["results"][0]
     for key in first:
         assert f"`{key}`" in doc, f"{key} undocumented"
-    for key in first["curated"] or {"tracking_issue": 0, "nightly_index": 0}:
-        assert f"`{key}`" in doc
+    numpy = next(r for r in packages["results"] if r["name"] == "numpy")
+    for fact in numpy["curated"]:
+        for key in fact:
+            assert f"`{key}`" in doc, f"curated {key} undocumented"
+    for key in numpy["pythons"][0]:
+        assert f"`{key}`" in doc, f"pythons {key} undocumented"
     history = json.loads((site / "data/history.json").read_text())
     assert [p["day"] for p in history["results"]] == list(TRACK_DAYS)
     for key in history["results"][0]:
         assert f"`{key}`" in doc
-    numpy = next(r for r in packages["results"] if r["name"] == "numpy")
+    computed = history["computed"]
+    for key in computed:
+        assert f"`{key}`" in doc, f"computed {key} undocumented"
+    assert computed["start"] == "2024-08-18" and computed["end"] == TRACK_DAYS[-1]
+    days = (date.fromisoformat(computed["end"]) - date.fromisoformat(computed["start"])).days + 1
+    assert len(computed["by_python"]["3.13t"]) == days and computed["by_python"]["3.13t"][0] == 1
+    assert computed["by_python"]["3.13t"][-1] == 1  # numpy lost 3.13t, pandas has it
+    assert history["limits"] and any("yanked" in line for line in history["limits"])
     assert numpy["category"] == "ready" and numpy["first_ft_version"] == "2.1.0"
-    assert numpy["curated"]["tracking_issue"].endswith("26157")
+    assert {p["python"]: p["state"] for p in numpy["pythons"]} == {"3.13": "ft-all", "3.14": "ft-all", "3.15": "ft-all"}
+    assert numpy["curated"][0]["tracking_issue"].endswith("26157") and numpy["curated"][0]["source"] is None
     rows = list(csv.DictReader(io.StringIO((site / "data/packages.csv").read_text())))
     assert len(rows) == len(packages["results"])
     by_name = {r["name"]: r for r in rows}
-    assert by_name["numpy"]["3.15t-win_arm64"] == "ft-wheel"
+    assert by_name["numpy"]["3.15t-win_arm64"] == "ft-wheel" and by_name["numpy"]["state_3.14t"] == "ft-all"
     assert by_name["psycopg2-binary"]["category"] == "blocked"
     assert by_name["requests"]["pure"] == "true"
+
+
+def test_every_package_is_linked_without_javascript(site: Path):
+    index = (site / "all-packages.html").read_text()
+    for status in track_statuses(2):
+        assert f'href="p/{status.name}.html"' in index
+    assert "3.14t: ft wheels" in index.split('href="p/numpy.html"')[1][:400]
 
 
 def test_porting_guide_is_rendered_with_escaping(site: Path):
@@ -219,5 +273,5 @@ def test_an_unfinished_first_snapshot_is_shown_as_unfinished(tmp_path: Path):
     generate(tmp_path / "t.sqlite3", tmp_path / "site")
     index = (tmp_path / "site" / "index.html").read_text()
     assert "not complete yet: 2 of 3 packages recorded" in index
-    assert "Charts appear once a snapshot is complete." in index
+    assert "The history appears once a tracker run has read the packages' index pages." in index
     assert "not checked yet" in (tmp_path / "site" / "p" / "later.html").read_text()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -20,7 +21,12 @@ from ..store.audits import audit_data
 from ..store.codes import CATEGORIES, UNCHECKED, category, target_category
 from ..store.db import Store
 from ..store.overlay import Curated
+from ..store.histories import history_data
 from ..store.read import HistoryPoint, RunInfo
+from ..verdicts.history import DATA_VERSION, PackageHistory
+from ..verdicts.model import PythonState, PythonSummary
+from ..verdicts.pystate import native_from_data, summarize_data
+from .series import Computed, computed_series, measured_counts
 
 
 RUNTIME_LABELS = {"keeps-gil-disabled": "keeps the GIL disabled", "import-fails": "import fails",
@@ -53,6 +59,16 @@ class PackageRow:
         return RUNTIME_LABELS.get(self.audit.get("outcome", ""), self.audit.get("outcome", ""))
 
     @cached_property
+    def pythons(self) -> dict[str, PythonSummary]:
+        """The package per Python version ("3.14" -> summary); empty while pending."""
+        return {p.python: p for p in summarize_data(self.status)} if self.status else {}
+
+    @property
+    def native(self) -> bool:
+        """The latest release ships extension modules (any wheel with an extension ABI)."""
+        return bool(self.status and native_from_data(self.status))
+
+    @cached_property
     def category(self) -> str | None:
         return category(self.codes) if self.codes else None
 
@@ -69,7 +85,7 @@ class PackageRow:
     def first_ft_version(self) -> str | None:
         """The earliest stable release with a free-threaded wheel on any target."""
         found = {t.get("first_ft_version") for t in (self.status or {}).get("targets", ())}
-        return min((v for v in found if v), key=_version_key, default=None)
+        return min((v for v in found if v), key=version_key, default=None)
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,7 @@ class Point:
     total: int
     counts: dict[str, int]  # overall category -> packages
     by_python: dict[str, dict[str, int]]  # "3.14" -> category -> packages
+    ft_by_python: dict[str, int] = field(default_factory=dict)  # "3.14t" -> with a ft wheel somewhere
 
 
 @dataclass(frozen=True)
@@ -89,12 +106,14 @@ class SiteData:
     run: RunInfo | None  # the snapshot shown (latest complete, else the latest started)
     targets: tuple[str, ...]
     rows: list[PackageRow]
-    series: list[Point]
+    series: list[Point]  # measured: one point per daily snapshot
     overlay: dict[str, Curated] = field(default_factory=dict)
+    histories: dict[str, PackageHistory] = field(default_factory=dict)  # the backfill, by name
+    computed: Computed | None = None  # the backfill's daily counts
 
     @cached_property
     def pythons(self) -> list[str]:
-        return sorted({t.split("t-", 1)[0] for t in self.targets}, key=_version_key)
+        return sorted({t.split("t-", 1)[0] for t in self.targets}, key=version_key)
 
     @cached_property
     def platforms(self) -> list[str]:
@@ -111,7 +130,47 @@ class SiteData:
         return out
 
 
-def _version_key(text: str) -> tuple[int, Any]:
+@dataclass(frozen=True)
+class Headline:
+    """One Python version on the home page: what "is the ecosystem ready on 3.14t?" means,
+    counted two ways, each saying what it counts."""
+
+    python: str
+    phase: str
+    extension: int  # tracked packages whose latest release ships extension modules
+    ext_all: int  # ... with free-threaded wheels on every platform (newest release)
+    ext_older: int  # ... on every platform, but only from an older release
+    ext_some: int  # ... on some platforms
+    ext_none: int  # ... on none (blocked, fallback, build, error, missing)
+    tracked: int  # all tracked packages with a verdict
+    installs: int  # ... that install without a build on every platform of this version
+    errors: int  # ... whose index page could not be read
+
+    @property
+    def ext_ready(self) -> int:
+        return self.ext_all + self.ext_older
+
+
+def headlines(rows: Sequence[PackageRow], pythons: Sequence[str]) -> list[Headline]:
+    """Per Python version, newest first (the order a reader scans for "now")."""
+    from ..verdicts.pystate import PHASES
+
+    out = []
+    for py in sorted(pythons, key=version_key, reverse=True):
+        states = [(row.native, row.pythons[py].state) for row in rows if py in row.pythons]
+        ext = [state for native, state in states if native]
+        out.append(Headline(
+            python=py, phase=PHASES.get(py, ""), extension=len(ext),
+            ext_all=ext.count(PythonState.FT_ALL), ext_older=ext.count(PythonState.OLDER),
+            ext_some=ext.count(PythonState.FT_SOME),
+            ext_none=len(ext) - sum(ext.count(s) for s in (PythonState.FT_ALL, PythonState.OLDER,
+                                                           PythonState.FT_SOME)),
+            tracked=len(states), installs=sum(state.installs for _, state in states),
+            errors=sum(state is PythonState.ERROR for _, state in states)))
+    return out
+
+
+def version_key(text: str) -> tuple[int, Any]:
     try:
         return (0, Version(text))
     except InvalidVersion:
@@ -126,14 +185,15 @@ def python_codes(codes: str, targets: Sequence[str], python: str) -> str:
 def _point(run: RunInfo, counts: dict[str, int]) -> Point:
     overall: Counter[str] = Counter()
     by_python: dict[str, Counter[str]] = {}
-    pythons = sorted({t.split("t-", 1)[0] for t in run.targets}, key=_version_key)
+    pythons = sorted({t.split("t-", 1)[0] for t in run.targets}, key=version_key)
     for codes, n in counts.items():
         overall[category(codes) or UNCHECKED] += n
         for py in pythons:
             by_python.setdefault(py, Counter())[category(python_codes(codes, run.targets, py)) or UNCHECKED] += n
     return Point(run.day, sum(counts.values()),
                  {c: overall[c] for c in CATEGORIES},
-                 {py: {c: cnt[c] for c in CATEGORIES} for py, cnt in by_python.items()})
+                 {py: {c: cnt[c] for c in CATEGORIES} for py, cnt in by_python.items()},
+                 measured_counts(counts, run.targets))
 
 
 def load_site_data(store: Store, overlay: dict[str, Curated]) -> SiteData:
@@ -152,4 +212,10 @@ def load_site_data(store: Store, overlay: dict[str, Curated]) -> SiteData:
             for r in read.snapshot(store, shown.id)]
     counts = read.verdict_counts(store, [run.id for run in daily])
     series = [_point(run, counts[run.id]) for run in daily]
-    return SiteData(shown, shown.targets, rows, series, overlay)
+    names = {r.name for r in rows}
+    stored = history_data(store, names)
+    histories = {name: PackageHistory.from_data(d) for name, d in stored.items()
+                 if d.get("v") == DATA_VERSION}
+    computed = computed_series(histories, {r.name: r.native for r in rows}, shown.targets,
+                               date.fromisoformat(shown.day))
+    return SiteData(shown, shown.targets, rows, series, overlay, histories, computed)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,26 +22,19 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
-from ..store.codes import CATEGORIES, VERDICTS, category
-from ..verdicts.serialize import document
+from ..store.codes import CATEGORIES, VERDICTS
+from ..verdicts.model import PythonState, PythonSummary
+from ..verdicts.pystate import STATE_LABEL
+from ..store.overlay import Curated
+from ..verdicts.serialize import document, to_data
 from . import charts
-from .data import PackageRow, SiteData, python_codes
+from .aliases import search_terms
+from .data import PackageRow, SiteData, version_key
+from .links import safe_url
 from .markdown import render_doc
-
-INSTALLS = frozenset("FPB")  # codes of verdicts that install without a build
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    """One line of a package page's history table."""
-
-    day: str
-    version: str | None
-    installs: int  # targets with an installable file
-    targets: int
-    category: str | None
-    classifier: int | None
-
+from .overview import overview
+from .package_page import package_context
+from .series import LIMITS
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -61,11 +52,6 @@ def safe_json(data: Any) -> Markup:
     return Markup(text)
 
 
-def safe_url(url: object) -> str | None:
-    """Only http(s) URLs become links: metadata could carry ``javascript:``."""
-    return url if isinstance(url, str) and url.lower().startswith(("https://", "http://")) else None
-
-
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gilfree.site", "templates"),
@@ -73,8 +59,18 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined)
     env.filters["num"] = lambda n: "-" if n is None else f"{n:,}"
     env.filters["pct"] = lambda part, total: f"{100.0 * part / total:.1f}%" if total else "-"
-    env.globals.update(categories=CATEGORIES, labels=charts.LABELS, gilfree_version=__version__)
+    env.globals.update(categories=CATEGORIES, labels=charts.LABELS, gilfree_version=__version__,
+                       state_label=_state_label)
     return env
+
+
+def _state_label(summary: PythonSummary) -> str:
+    """A state's short label, with its one number ("≤ 2.4.6", "some platforms 6/8")."""
+    if summary.state is PythonState.OLDER:
+        return f"≤ {summary.older_version}"
+    if summary.state is PythonState.FT_SOME:
+        return f"{STATE_LABEL[summary.state]} {summary.platforms - len(summary.missing_platforms)}/{summary.platforms}"
+    return STATE_LABEL[summary.state]
 
 
 class _Writer:
@@ -106,15 +102,16 @@ def build_site(data: SiteData, out: Path, *, generated_at: str | None = None) ->
         "pythons": data.pythons, "platforms": data.platforms,
     }
     w = _Writer(out, _environment(), common)
-    w.page("index.html", "index.html", nav="index.html", **_overview(data))
+    w.page("index.html", "index.html", nav="index.html", **overview(data))
     w.page("packages.html", "packages.html", nav="packages.html",
            table_data=safe_json(_table_data(data)))
     for name in ("porting-guide.md", "site-data.md"):
         title, body = render_doc(name)
         page = name.replace(".md", ".html")
         w.page(page, "doc.html", nav=page, title=title, body=body)
+    w.page("all-packages.html", "all-packages.html", nav="all-packages.html", groups=_alphabet(data.rows))
     for row in data.rows:
-        w.page(f"p/{row.name}.html", "package.html", nav=None, **_package(data, row))
+        w.page(f"p/{row.name}.html", "package.html", nav=None, **package_context(data, row))
     written = {f"{row.name}.html" for row in data.rows}
     for stale in (out / "p").glob("*.html"):
         if stale.name not in written:
@@ -132,100 +129,44 @@ def _copy_assets(dest: Path) -> None:
             (dest / item.name).write_bytes(item.read_bytes())
 
 
-def _counts(codes_list: Iterable[str | None]) -> Counter[str]:
-    return Counter(c for c in (category(codes) if codes else None for codes in codes_list) if c)
+def _order(values: Iterable[str | None]) -> dict[str, int]:
+    """PEP 440 rank of each distinct version string (unparsable ones after the rest)."""
+    return {v: i for i, v in enumerate(sorted({v for v in values if v}, key=version_key))}
 
 
-def _overview(data: SiteData) -> dict[str, Any]:
-    rows = data.rows
-    overall = _counts(r.codes for r in rows)
-    by_python = [(f"Python {py}t", _counts(python_codes(r.codes or "", data.targets, py) for r in rows))
-                 for py in data.pythons]
-    matrix = data.target_counts()
-    days = [p.day for p in data.series]
-    shares = {cat: [100.0 * p.counts.get(cat, 0) / p.total if p.total else 0.0 for p in data.series]
-              for cat in CATEGORIES}
-    return {
-        "overall": overall,
-        "bars": charts.stacked_bars(
-            [("all targets", overall), *by_python],
-            "Share of tracked packages by category",
-            "For all targets together and for each free-threaded Python version: the share of "
-            "packages that install a free-threaded wheel, are pure Python, need a build, are "
-            "blocked, or could not be read."),
-        "matrix": matrix,
-        "progress": charts.line_chart(
-            days, shares, "Progress over time",
-            "Share of tracked packages in each category, one point per daily snapshot.") if days else None,
-        "series": data.series,
-        "by_rank": charts.stacked_bars(
-            _rank_buckets(rows), "Readiness by download rank",
-            "Packages grouped by download rank, most downloaded first: the share in each "
-            "category within each group, over all targets."),
-    }
-
-
-def _rank_buckets(rows: list[PackageRow]) -> list[tuple[str, Counter[str]]]:
-    if not rows:
-        return []
-    size = max(1, math.ceil(len(rows) / 10))
-    magnitude = 10 ** max(0, len(str(size)) - 2)
-    size = math.ceil(size / magnitude) * magnitude  # 1,500 rather than 1,487
+def _python_cells(row: PackageRow, pythons: Iterable[str]) -> list[list[Any]]:
+    """Per Python version: [python, state, label, older version, platforms with a
+    free-threaded wheel, platforms, the platforms without one]."""
     out = []
-    for start in range(0, len(rows), size):
-        chunk = rows[start:start + size]
-        out.append((f"{chunk[0].rank:,}-{chunk[-1].rank:,}", _counts(r.codes for r in chunk)))
+    for py in pythons:
+        s = row.pythons.get(py)
+        if s is None:
+            out.append([py, "", "", "", 0, 0, ""])
+            continue
+        out.append([py, s.state.value, STATE_LABEL[s.state], s.older_version or "",
+                    s.platforms - len(s.missing_platforms) if s.state.value == "ft-some" else len(s.ft_platforms),
+                    s.platforms, ", ".join(s.missing_platforms)])
     return out
 
 
 def _table_data(data: SiteData) -> dict[str, Any]:
     """Compact rows for the JavaScript table: arrays, codes as strings (see table.js)."""
+    versions = _order(r.version for r in data.rows)
+    firsts = _order(r.first_ft_version for r in data.rows)
     rows = []
     for r in data.rows:
         curated = r.curated
         rows.append([
             r.rank, r.name, r.version or "", r.codes or "", r.first_ft_version or "",
             r.classifier or 0, r.summary[:160],
-            (safe_url(curated.tracking_issue) or "") if curated else "",
-            int(bool(curated and curated.nightly_index)), int(bool(curated and curated.tested_in_ci)),
-            r.runtime,
+            safe_url(_fact(curated, "tracking_issue")) or "",
+            int(bool(_fact(curated, "nightly_index") or _fact(curated, "nightly_link"))),
+            int(bool(_fact(curated, "tested_in_ci"))),
+            r.runtime, _python_cells(r, data.pythons), search_terms(r.name), int(r.native),
+            versions.get(r.version or "", -1), firsts.get(r.first_ft_version or "", -1),
         ])
     return {"targets": list(data.targets), "pythons": data.pythons, "platforms": data.platforms,
-            "rows": rows}
-
-
-def _package(data: SiteData, row: PackageRow) -> dict[str, Any]:
-    status = row.status or {}
-    per_target = {t.get("target"): t for t in status.get("targets", ())}
-    codes = dict(zip(data.targets, row.codes or ""))
-    grid = []
-    for platform in data.platforms:
-        cells = []
-        for py in data.pythons:
-            target = f"{py}t-{platform}"
-            verdict = VERDICTS.get(codes.get(target, ""))
-            ts = per_target.get(target) or {}
-            wheel = ts.get("wheel") or ""
-            cells.append((verdict.value if verdict else "", ts.get("first_ft_version") or "",
-                          ts.get("first_ft_prerelease") or "", wheel,
-                          wheel if len(wheel) <= 34 else wheel[:33] + "…"))
-        grid.append((platform, cells))
-    history = [HistoryRow(p.day, p.version, sum(c in INSTALLS for c in p.verdicts), len(p.verdicts),
-                          category(p.verdicts), p.classifier) for p in row.history]
-    chart = None
-    if history:
-        chart = charts.step_chart(
-            [h.day for h in history], [h.installs for h in history],
-            max(h.targets for h in history), f"{row.name}: targets it installs on",
-            "Number of free-threaded targets with an installable wheel, at each snapshot "
-            "where something changed.")
-    links = [(str(label), url) for label, url in (status.get("project_urls") or ())
-             if safe_url(url)]
-    curated = row.curated
-    return {"row": row, "status": status, "grid": grid, "history": history, "chart": chart,
-            "links": links, "curated": curated,
-            "nightly": safe_url(curated.nightly_index) if curated else None,
-            "issue": safe_url(curated.tracking_issue) if curated else None}
+            "states": {state.value: label for state, label in STATE_LABEL.items()}, "rows": rows}
 
 
 def _row_record(r: PackageRow) -> dict[str, Any]:
@@ -238,10 +179,26 @@ def _row_record(r: PackageRow) -> dict[str, Any]:
         "classifier": r.classifier_text, "pure": status.get("pure"), "error": status.get("error"),
         "summary": r.summary, "checked_at": status.get("checked_at"),
         "audit": r.audit,
-        "curated": None if curated is None else {
-            "tracking_issue": curated.tracking_issue, "nightly_index": curated.nightly_index,
-            "tested_in_ci": curated.tested_in_ci, "notes": curated.notes},
+        "pythons": [to_data(p) for p in r.pythons.values()],
+        "curated": None if curated is None else [_fact_record(f) for f in curated.fact_sets()],
     }
+
+
+def _fact(curated: Curated | None, attr: str) -> Any:
+    """The first fact set's value of ``attr`` that is set (ours first, then imported)."""
+    for fact in curated.fact_sets() if curated else ():
+        if getattr(fact, attr) is not None:
+            return getattr(fact, attr)
+    return None
+
+
+def _fact_record(fact: Curated) -> dict[str, Any]:
+    """One set of curated facts, with the source it came from (None: gilfree's own)."""
+    source = fact.source
+    return {"tracking_issue": fact.tracking_issue, "nightly_index": fact.nightly_index,
+            "nightly_link": fact.nightly_link, "tested_in_ci": fact.tested_in_ci, "notes": fact.notes,
+            "source": None if source is None else {"title": source.title, "url": source.url,
+                                                   "licence": source.licence, "commit": source.commit}}
 
 
 def _snapshot_meta(data: SiteData) -> dict[str, Any]:
@@ -257,9 +214,27 @@ def _packages_document(data: SiteData, records: list[dict[str, Any]]) -> dict[st
 
 
 def _history_document(data: SiteData) -> dict[str, Any]:
-    points = [{"day": p.day, "packages": p.total, "counts": p.counts, "by_python": p.by_python}
+    """history.json (docs/site-data.md): measured snapshot points and the computed backfill."""
+    points = [{"day": p.day, "packages": p.total, "counts": p.counts, "by_python": p.by_python,
+               "ft_by_python": p.ft_by_python}
               for p in data.series]
-    return document("site-history", points, categories=list(CATEGORIES))
+    c = data.computed
+    computed = None if c is None else {
+        "start": c.start.isoformat(), "end": c.end.isoformat(), "packages": c.packages,
+        "extension_packages": c.extension,
+        "counts": "packages with a free-threaded wheel of their newest release that day, one value per day",
+        "by_python": c.by_python, "by_python_extension": c.by_python_extension, "by_target": c.by_target}
+    return document("site-history", points, categories=list(CATEGORIES), computed=computed,
+                    limits=list(LIMITS))
+
+
+def _alphabet(rows: list[PackageRow]) -> list[tuple[str, list[PackageRow]]]:
+    """Every package by first letter, for the static index (crawlable, no JavaScript)."""
+    groups: dict[str, list[PackageRow]] = {}
+    for row in sorted(rows, key=lambda r: r.name):
+        first = row.name[0].upper()
+        groups.setdefault(first if first.isalpha() else "#", []).append(row)
+    return sorted(groups.items())
 
 
 CSV_COLUMNS = ("rank", "name", "downloads", "version", "category", "first_ft_version",
@@ -269,11 +244,15 @@ CSV_COLUMNS = ("rank", "name", "downloads", "version", "category", "first_ft_ver
 def _packages_csv(data: SiteData, records: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")
-    out.writerow([*CSV_COLUMNS, *data.targets])
+    pythons = list(data.pythons)
+    out.writerow([*CSV_COLUMNS, *(f"state_{py}t" for py in pythons), *data.targets])
     for rec in records:
-        rec = {**rec, "tracking_issue": (rec["curated"] or {}).get("tracking_issue")}
+        states = {p["python"]: p["state"] for p in rec["pythons"]}
+        issues = [f["tracking_issue"] for f in rec["curated"] or () if f["tracking_issue"]]
+        rec = {**rec, "tracking_issue": issues[0] if issues else None}
         verdicts = [VERDICTS[c].value if c in VERDICTS else "" for c in (rec["verdicts"] or "")]
-        out.writerow([*(_csv_cell(rec[k]) for k in CSV_COLUMNS), *verdicts])
+        out.writerow([*(_csv_cell(rec[k]) for k in CSV_COLUMNS), *(states.get(py, "") for py in pythons),
+                      *verdicts])
     return buf.getvalue()
 
 

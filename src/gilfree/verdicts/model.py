@@ -120,6 +120,8 @@ class TargetStatus:
     first_ft_version: str | None = None  # first stable release with ft-wheel here
     first_ft_prerelease: str | None = None  # first pre-release with ft-wheel, if earlier
     latest_ft_version: str | None = None  # newest release with ft-wheel (may predate `version`)
+    first_ft_uploaded: str | None = None  # UTC date (YYYY-MM-DD) first_ft_version was uploaded
+    latest_ft_uploaded: str | None = None  # and latest_ft_version
     wheel: str | None = None  # the file pip would install, when one applies
     detail: str = ""
 
@@ -131,7 +133,12 @@ class ExtraIndexStatus:
     index_url: str
     latest_version: str | None
     ft_targets: tuple[str, ...] = ()  # target names with ft-wheel on that index
-    error: str | None = None
+    error: str | None = None  # "not checked: LABEL unreachable (why)" when the run gave it up
+    label: str = ""  # what reports call the index ("scientific-python nightly"; an extra index: its URL)
+    nightly: bool = False  # a nightly-wheel index (docs/nightlies.md), not an --extra-index-url
+    # per Python version ("3.14"), the newest release there with a free-threaded wheel for it
+    # (on any requested platform); usually latest_version, older when that dropped the Python
+    ft_pythons: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -199,6 +206,8 @@ class PythonSummary:
     older_version: str | None = None  # older: the newest release with ft wheels on all of them
     first_ft_version: str | None = None  # first stable release with a ft wheel on any platform
     latest_ft_version: str | None = None  # newest release with a ft wheel on any platform
+    first_ft_uploaded: str | None = None  # when first_ft_version was uploaded (UTC date)
+    latest_ft_uploaded: str | None = None  # when latest_ft_version was uploaded
 
 
 @dataclass(frozen=True)

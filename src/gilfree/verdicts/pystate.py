@@ -52,6 +52,8 @@ class Cell:
     version: str | None
     first_ft: str | None
     latest_ft: str | None
+    first_uploaded: str | None = None
+    latest_uploaded: str | None = None
 
 
 def _key(text: str) -> tuple[int, Any]:
@@ -99,8 +101,8 @@ def summarize_python(python: str, cells: Sequence[Cell], native: bool | None) ->
     with_ft = {_Kind.FT, _Kind.OLDER}
     without = tuple(p for p, k in kinds.items() if k not in with_ft | {_Kind.BINARY})
     nothing = tuple(p for p, k in kinds.items() if k in (_Kind.BLOCKED, _Kind.MISSING))
-    firsts = [c.first_ft for c in cells if c.first_ft]
-    lasts = [c.latest_ft for c in cells if c.latest_ft]
+    firsts = sorted((c for c in cells if c.first_ft), key=lambda c: _key(c.first_ft or ""))
+    lasts = sorted((c for c in cells if c.latest_ft), key=lambda c: _key(c.latest_ft or ""))
     if _Kind.ERROR in found:
         state = PythonState.ERROR
     elif found == {_Kind.MISSING}:
@@ -128,8 +130,10 @@ def summarize_python(python: str, cells: Sequence[Cell], native: bool | None) ->
         ft_platforms=ft,
         missing_platforms=without if state is PythonState.FT_SOME else nothing if state is PythonState.BLOCKED else (),
         older_version=min(older, key=_key) if older else None,
-        first_ft_version=min(firsts, key=_key) if firsts else None,
-        latest_ft_version=max(lasts, key=_key) if lasts else None,
+        first_ft_version=firsts[0].first_ft if firsts else None,
+        latest_ft_version=lasts[-1].latest_ft if lasts else None,
+        first_ft_uploaded=firsts[0].first_uploaded if firsts else None,
+        latest_ft_uploaded=lasts[-1].latest_uploaded if lasts else None,
     )
 
 
@@ -143,7 +147,8 @@ def _by_python(cells: Iterable[tuple[str, Cell]]) -> dict[str, list[Cell]]:
 def summarize(status: PackageStatus) -> tuple[PythonSummary, ...]:
     """Per Python version of ``status.targets``, in version order."""
     cells = ((ts.target.python_str, Cell(ts.target.platform, ts.verdict, ts.version,
-                                         ts.first_ft_version, ts.latest_ft_version))
+                                         ts.first_ft_version, ts.latest_ft_version,
+                                         ts.first_ft_uploaded, ts.latest_ft_uploaded))
              for ts in status.targets)
     return tuple(summarize_python(py, group, status.native) for py, group in _by_python(cells).items())
 
@@ -170,7 +175,8 @@ def summarize_data(status: Mapping[str, Any]) -> tuple[PythonSummary, ...]:
         except ValueError:
             continue
         cells.append((python, Cell(platform, verdict, t.get("version"), t.get("first_ft_version"),
-                                   t.get("latest_ft_version"))))
+                                   t.get("latest_ft_version"), t.get("first_ft_uploaded"),
+                                   t.get("latest_ft_uploaded"))))
     native = native_from_data(status)
     return tuple(summarize_python(py, group, native) for py, group in _by_python(cells).items())
 

@@ -6,9 +6,11 @@ Pure: index data in, ``PackageStatus`` out. The status command does the fetching
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
+
+from packaging.version import Version
 
 from .model import (
     ClassifierLevel,
@@ -21,7 +23,7 @@ from .model import (
     Verdict,
 )
 from .pystate import summarize
-from .rules import Releases, choose, ft_history, is_pure
+from .rules import Releases, ft_history, is_pure
 
 _CLASSIFIER = re.compile(r"^Programming Language :: Python :: Free Threading :: (\d+) - (.+)$")
 
@@ -35,6 +37,14 @@ def classifier_level(classifiers: Sequence[str]) -> ClassifierLevel | None:
 
 def _str(value: object | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _uploaded(releases: Releases, version: Version | None) -> str | None:
+    """The UTC date a release's first file was uploaded, when the index says."""
+    if version is None:
+        return None
+    times = [p.file.upload_time for p in releases.files(version) if p.file.upload_time]
+    return min(times).astimezone(timezone.utc).date().isoformat() if times else None
 
 
 def _now() -> datetime:
@@ -94,6 +104,8 @@ def build_status(
             first_ft_version=_str(history.first_stable),
             first_ft_prerelease=_str(history.first_prerelease),
             latest_ft_version=_str(history.latest),
+            first_ft_uploaded=_uploaded(releases, history.first_stable),
+            latest_ft_uploaded=_uploaded(releases, history.latest),
             wheel=choice.wheel,
             detail=choice.detail,
         ))
@@ -120,12 +132,26 @@ def with_info(status: PackageStatus, info: ProjectInfo | None, info_error: str |
     return replace(status, **changes)
 
 
-def extra_index_status(files: ProjectFiles, targets: Sequence[Target]) -> ExtraIndexStatus:
-    """Which targets an extra (e.g. nightly) index serves free-threaded wheels for."""
+def extra_index_status(files: ProjectFiles, targets: Sequence[Target], *, label: str = "",
+                       nightly: bool = False) -> ExtraIndexStatus:
+    """Which targets an extra (e.g. nightly) index serves free-threaded wheels for: those
+    of its newest release (pre-releases count: nightlies are dev releases), and per Python
+    version the newest release there with one for any of its requested platforms."""
     releases = Releases(files)
     latest = releases.versions[-1] if releases.versions else None  # nightlies are pre-releases
     if latest is None:
-        return ExtraIndexStatus(files.index_url, None)
+        return ExtraIndexStatus(files.index_url, None, label=label, nightly=nightly)
     ft = tuple(t.name for t in targets
-               if choose(releases.files(latest), t).verdict is Verdict.FT_WHEEL)
-    return ExtraIndexStatus(files.index_url, str(latest), ft)
+               if releases.choose(latest, t).verdict is Verdict.FT_WHEEL)
+    per_python: dict[tuple[int, int], list[Target]] = {}
+    for t in targets:
+        per_python.setdefault(t.python, []).append(t)
+    newest_first = sorted(releases.ft_candidates, reverse=True)  # releases with any ft wheel
+    pythons = []
+    for python, on in sorted(per_python.items()):
+        found = next((v for v in newest_first
+                      if any(releases.choose(v, t).verdict is Verdict.FT_WHEEL for t in on)), None)
+        if found is not None:
+            pythons.append((on[0].python_str, str(found)))
+    return ExtraIndexStatus(files.index_url, str(latest), ft, label=label, nightly=nightly,
+                            ft_pythons=tuple(pythons))
