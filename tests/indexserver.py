@@ -12,6 +12,9 @@ Responses carry ``ETag`` (a hash of the body), ``Last-Modified``, ``Cache-Contro
 (``cache_control``, PyPI's ``max-age=600, public`` by default) and, for simple pages,
 ``X-PyPI-Last-Serial``; ``If-None-Match`` / ``If-Modified-Since`` get a 304.
 
+``pages`` serves more documents by exact request path, e.g. a nightly index's PEP 503
+HTML pages from tests/data/nightly/ (``serve_nightly``), with the same validators.
+
 ``faults`` makes the next matching requests fail: N x status (500, 429 + Retry-After...),
 connection reset, truncated body, complete-but-invalid JSON, or a reply slower than the
 client's timeout. The server counts requests, 304s and the most requests in flight.
@@ -32,6 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data" / "index"
+NIGHTLY = Path(__file__).parent / "data" / "nightly"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 # A fixed date, so Last-Modified validators are stable across runs.
 LAST_MODIFIED = email.utils.formatdate(1_700_000_000, usegmt=True)
@@ -116,6 +120,7 @@ class Logged:
     path: str
     status: int
     conditional: bool  # the request carried If-None-Match or If-Modified-Since
+    accept: str = ""  # the request's Accept header
 
 
 @dataclass
@@ -139,6 +144,7 @@ class TestIndex:
     log: list[Logged] = field(default_factory=list)
     overrides: dict[str, bytes] = field(default_factory=dict)  # request path -> body (a "new release")
     redirects: dict[str, str] = field(default_factory=dict)  # request path -> Location (a 301)
+    pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # request path -> (type, body)
     max_in_flight: int = 0
     _in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -156,6 +162,14 @@ class TestIndex:
         """Requests logged so far whose path contains ``path_part``."""
         with self._lock:
             return [r for r in self.log if path_part in r.path]
+
+    def serve_nightly(self, prefix: str = "/nightly/simple/") -> str:
+        """Serve tests/data/nightly/ as a PEP 503 HTML index under ``prefix``: ``index.html``
+        as its root page, ``<name>.html`` as project pages (other names: 404). Its URL."""
+        for file in NIGHTLY.glob("*.html"):
+            path = prefix if file.stem == "index" else f"{prefix}{file.stem}/"
+            self.pages[path] = ("text/html; charset=utf-8", file.read_bytes())
+        return f"http://127.0.0.1:{self.server.server_address[1]}{prefix}"
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -236,7 +250,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._logged:
             self._logged = True
             conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
-            self.index.leave(Logged("GET", self.path, status, conditional))
+            self.index.leave(Logged("GET", self.path, status, conditional, self.headers.get("Accept", "")))
 
     def _answer(self, index: TestIndex) -> int:
         fault = index.faults.take(self.path)
@@ -252,7 +266,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(fault.status, body, "application/json", extra)
         if self.path in index.redirects:
             return self._send(301, b"", None, {"Location": index.redirects[self.path]})
-        page = load_page(self.path, index.overrides.get(self.path))
+        if self.path in index.pages:
+            content_type, body = index.pages[self.path]
+            page: _Page | None = _Page(body, content_type, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+        else:
+            page = load_page(self.path, index.overrides.get(self.path))
         if page is None:
             return self._send(404, b"", "text/plain", {})
         headers = {"ETag": page.etag, "Last-Modified": LAST_MODIFIED, "Cache-Control": index.cache_control}

@@ -187,3 +187,47 @@ def test_responses_are_freed_without_the_garbage_collector(index_config) -> None
             gc.garbage.clear()
             gc.enable()
     assert leaked == []
+
+
+def test_no_answer_at_all_is_unreachable_with_its_reason(index_config) -> None:
+    """What extra indexes give up on (index.extras): the main index keeps its retries."""
+    import socket
+
+    from gilfree.index.http import Unreachable
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends: connections are refused
+    with IndexClient(index_config) as client, pytest.raises(Unreachable) as err:
+        client.project_files("six", index_url=f"http://127.0.0.1:{port}/simple/")
+    assert err.value.reason == "ConnectError: [Errno 111] Connection refused"
+    assert f"after {1 + index_config.retries} attempts" in str(err.value)
+    assert client.stats.retries == index_config.retries
+
+
+def test_fail_fast_gives_up_on_a_refused_connection_at_once(index_config) -> None:
+    import socket
+
+    from gilfree.index.http import Unreachable, parse_object
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with IndexClient(index_config) as client, pytest.raises(Unreachable) as err:
+        client._fetcher.get(f"http://127.0.0.1:{port}/x/", "*/*", parse_object, "invalid", fail_fast=True)
+    assert "(after 1 attempt)" in str(err.value) and client.stats.retries == 0
+
+
+def test_a_typed_parse_sees_the_content_type_and_retries_override_the_config(test_index, index_config) -> None:
+    seen: list[str] = []
+
+    def parse(body: bytes, content_type: str) -> bytes:
+        seen.append(content_type)
+        return body
+
+    with IndexClient(index_config) as client:
+        client._fetcher.get(test_index.url + "six/", "*/*", parse, "invalid", typed=True)
+        test_index.faults.status(500, times=10)
+        with pytest.raises(IndexUnavailable, match=r"HTTP 500 \(after 2 attempts\)"):
+            client._fetcher.get(test_index.url + "numpy/", "*/*", parse, "invalid", typed=True, retries=1)
+    assert seen == ["application/vnd.pypi.simple.v1+json"]

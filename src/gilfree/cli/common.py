@@ -16,7 +16,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import BadInput
-from ..index.config import PYPI_JSON, PYPI_SIMPLE, IndexConfig, default_cache_dir
+from ..index.config import PYPI_JSON, PYPI_SIMPLE, ExtraIndex, IndexConfig, default_cache_dir
+from ..index.nightly import default_nightly_indexes
+from ..index.nightly import nightly_indexes as nightly_list
 from ..verdicts.model import Target
 from ..verdicts.targets import select_targets
 
@@ -86,6 +88,13 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
                             "derived from --index-url when it ends in /simple/)")
     group.add_argument("--extra-index-url", metavar="URL", action="append", default=[],
                        help="also look here (e.g. a nightly-wheels index); reported separately")
+    group.add_argument("--nightly-index", dest="nightly_indexes", metavar="URL", action="append",
+                       help="check this nightly-wheel index (a URL, or a shipped name: "
+                            "scientific-python, pytorch); repeatable, replaces the shipped list "
+                            "(env GILFREE_NIGHTLY_INDEXES, [tool.gilfree] nightly-indexes). "
+                            "Default: the shipped list when the index is PyPI, else none")
+    group.add_argument("--no-nightly", action="store_true",
+                       help="check no nightly-wheel index")
     group.add_argument("--offline", action="store_true", default=None,
                        help="answer from the HTTP cache only; a miss is an error")
     group.add_argument("--no-cache", action="store_true", help="do not read or write gilfree's caches")
@@ -125,11 +134,33 @@ def index_config(args: argparse.Namespace) -> IndexConfig:
         index_url=index_url,
         json_url=json_url,
         extra_index_urls=tuple(u.rstrip("/") + "/" for u in extras),
+        nightly_indexes=nightly_indexes(args, index_url),
         cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
         use_cache=not getattr(args, "no_cache", False),
         offline=str(offline).lower() in ("1", "true", "yes"),
         concurrency=max(1, concurrency),
     )
+
+
+_UNSET = object()
+
+
+def nightly_indexes(args: argparse.Namespace, index_url: str) -> tuple[ExtraIndex, ...]:
+    """The nightly-wheel indexes to check (docs/nightlies.md): none with ``--no-nightly``;
+    else ``--nightly-index`` (repeated), else ``GILFREE_NIGHTLY_INDEXES`` (space-separated;
+    empty: none), else ``[tool.gilfree] nightly-indexes`` (a list; []: none), else the
+    shipped list when the index is PyPI. With another ``--index-url`` (a mirror, a private
+    or test index) the shipped list is off unless asked for by one of those: such setups
+    often cannot reach other hosts, and an index of your choosing is no place to guess."""
+    if getattr(args, "no_nightly", False):
+        return ()
+    configured = setting(args, "nightly_indexes", _UNSET)
+    if configured is _UNSET:
+        return default_nightly_indexes() if index_url == PYPI_SIMPLE else ()
+    where = ("--nightly-index" if getattr(args, "nightly_indexes", None)
+             else "GILFREE_NIGHTLY_INDEXES" if os.environ.get("GILFREE_NIGHTLY_INDEXES") is not None
+             else "[tool.gilfree] nightly-indexes")
+    return nightly_list(configured, where)
 
 
 def make_client(args: argparse.Namespace) -> IndexClient:

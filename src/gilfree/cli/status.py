@@ -6,13 +6,15 @@ import argparse
 import json
 import sys
 
+from packaging.version import InvalidVersion, Version
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from ..commands.status import PackageRequest, check_packages, dedupe, parse_request, read_request_file
 from ..errors import BadInput
 from ..fsutil import atomic_write_text
-from ..verdicts.model import PackageStatus, Target, Verdict
+from ..verdicts.model import ExtraIndexStatus, PackageStatus, Target, Verdict
 from ..verdicts.serialize import document
 from .common import (
     progress_bar,
@@ -112,6 +114,7 @@ def _print_table(statuses: list[PackageStatus], targets: tuple[Target, ...], det
     if detail:
         for status in statuses:
             _print_detail(status)
+        _print_extra_indexes(statuses)
         return
     platforms = len({t.platform for t in targets})
     table = Table(title=f"Free-threading status ({platforms} platforms per Python)", show_lines=True)
@@ -131,24 +134,91 @@ def _print_table(statuses: list[PackageStatus], targets: tuple[Target, ...], det
 
 
 def _print_notes(statuses: list[PackageStatus]) -> None:
-    """Errors and notes per package; extra-index results grouped per index."""
+    """Errors and notes per package; extra-index results grouped per index, nightly ones
+    per package with their Python versions, and once per index what was not checked."""
     for s in statuses:
         for note in ((s.error,) if s.error else ()) + _missing(s) + s.notes:
             console.print(f"[magenta]{s.name}[/]: {note}")
-    by_index: dict[str, list] = {}
+    _print_extra_indexes(statuses)
+
+
+def _print_extra_indexes(statuses: list[PackageStatus]) -> None:
+    """Per index: what it has for each package; then, once per index, what was not checked."""
+    by_index: dict[str, list[tuple[str, ExtraIndexStatus]]] = {}
     for s in statuses:
         for extra in s.extra_indexes:
             by_index.setdefault(extra.index_url, []).append((s.name, extra))
+    not_checked: dict[str, tuple[ExtraIndexStatus, int]] = {}  # url -> (first, packages)
     for url, rows in by_index.items():
-        console.print(f"\n[bold]extra index[/] {url}")
-        for name, extra in rows:
-            if extra.error:
-                console.print(f"  [magenta]{name}[/]: error: {extra.error}")
-            elif extra.ft_targets:
-                console.print(f"  [green]{name}[/] {extra.latest_version}: free-threaded wheels for "
-                              f"{', '.join(extra.ft_targets)}")
-            else:
-                console.print(f"  {name} {extra.latest_version or ''}: no free-threaded wheels")
+        skipped = [extra for _, extra in rows if _not_checked(extra)]
+        if skipped:
+            not_checked[url] = (skipped[0], len(skipped))
+        rows = [(name, extra) for name, extra in rows if not _not_checked(extra)]
+        if rows and rows[0][1].nightly:
+            _print_nightly(url, rows)
+        elif rows:
+            _print_extra(url, rows)
+    if not_checked:
+        console.print()
+    for url, (extra, count) in not_checked.items():
+        # "not checked: LABEL unreachable (why)" -> "LABEL (URL) unreachable (why)"
+        why = (extra.error or "").removeprefix("not checked:").strip()
+        label = extra.label or url
+        why = why.removeprefix(label).strip()
+        what = "nightly wheels" if extra.nightly else "its wheels"
+        console.print(f"[yellow]not checked[/]: {escape(label)} ({escape(url)}) {escape(why)}; "
+                      f"{what} unknown for {count} package{'s' if count != 1 else ''}, "
+                      f"the verdicts above do not depend on it")
+
+
+def _version_key(text: str) -> tuple[int, Version | str]:
+    try:
+        return 1, Version(text)
+    except InvalidVersion:
+        return 0, text
+
+
+def _not_checked(extra: ExtraIndexStatus) -> bool:
+    return bool(extra.error and extra.error.startswith("not checked:"))
+
+
+def _print_extra(url: str, rows: list[tuple[str, ExtraIndexStatus]]) -> None:
+    console.print(f"\n[bold]extra index[/] {escape(url)}")
+    for name, extra in rows:
+        if extra.error:
+            console.print(f"  [magenta]{name}[/]: error: {escape(extra.error)}")
+        elif extra.ft_targets:
+            console.print(f"  [green]{name}[/] {extra.latest_version}: free-threaded wheels for "
+                          f"{', '.join(extra.ft_targets)}")
+        else:
+            console.print(f"  {name} {extra.latest_version or ''}: no free-threaded wheels")
+
+
+def _print_nightly(url: str, rows: list[tuple[str, ExtraIndexStatus]]) -> None:
+    """One line per package: its nightly version with free-threaded wheels per Python, and
+    the pip command that installs it."""
+    label = escape(rows[0][1].label or url)
+    console.print()
+    for name, extra in rows:
+        if extra.error:
+            console.print(f"[magenta]{label}[/]: {name}: error: {escape(extra.error)}")
+        elif extra.ft_pythons:
+            console.print(f"[green]{label}[/]: {name} {_per_python(extra)} "
+                          f"(pip install --pre --extra-index-url {escape(url)} {name})")
+        else:
+            console.print(f"[dim]{label}: {name} {extra.latest_version or ''}: "
+                          f"no free-threaded wheels for these targets[/]")
+
+
+def _per_python(extra: ExtraIndexStatus) -> str:
+    """E.g. "2.6.0.dev0 has free-threaded wheels for 3.14t, 3.15t; 2.5.0.dev0 for 3.13t"."""
+    by_version: dict[str, list[str]] = {}
+    for python, version in extra.ft_pythons:
+        by_version.setdefault(version, []).append(f"{python}t")
+    order = sorted(by_version, key=_version_key, reverse=True)  # the newest first
+    parts = [f"{version} {'has free-threaded wheels ' if i == 0 else ''}for {', '.join(by_version[version])}"
+             for i, version in enumerate(order)]
+    return "; ".join(parts)
 
 
 def _missing(s: PackageStatus) -> tuple[str, ...]:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from ..errors import BadInput, IndexUnavailable, ProjectNotFound
+from ..errors import BadInput, GilfreeError, IndexUnavailable, ProjectNotFound
 from ..fsutil import read_text
 from ..index.client import IndexClient
+from ..index.config import ExtraIndex
 from ..index.coremetadata import metadata_file
 from ..index.pool import Then
 from ..verdicts.model import ExtraIndexStatus, PackageStatus, Target, Verdict
@@ -117,7 +118,7 @@ def judge_page(client: IndexClient, request: PackageRequest, targets: Sequence[T
         memo.save(page.digest, name, version, judged)  # else once the info is read
     if final:
         return status
-    if not needs_info and not client.config.extra_index_urls:
+    if not needs_info and not client.config.extra_indexes:
         return with_info(status, judged.info)
     return Then(Pending(name, version, page.digest, judged, fresh))
 
@@ -126,7 +127,7 @@ def add_info(client: IndexClient, pending: Pending, targets: Sequence[Target],
              memo: VerdictMemo | None = None) -> PackageStatus:
     """The second step of a package's status (latency-bound): classifier, summary and
     links of the judged release (kept in the memo with its verdicts), and what the extra
-    indexes serve (read every time: they are other indexes)."""
+    and nightly indexes serve (read every time: they are other indexes; never a verdict)."""
     judged = pending.judged
     status = judged.status
     assert status.version is not None
@@ -138,17 +139,24 @@ def add_info(client: IndexClient, pending: Pending, targets: Sequence[Target],
             info_error = str(exc)
         if memo is not None and (pending.fresh or info is not None):
             memo.save(pending.digest, pending.name, pending.version, replace(judged, info=info))
-    extra = [_extra(client, url, pending.name, targets) for url in client.config.extra_index_urls]
+    extra = [_extra(client, index, pending.name, targets) for index in client.config.extra_indexes]
     return with_info(status, info, info_error, [e for e in extra if e])
 
 
-def _extra(client: IndexClient, url: str, name: str, targets: Sequence[Target]) -> ExtraIndexStatus | None:
+def _extra(client: IndexClient, index: ExtraIndex, name: str, targets: Sequence[Target]) -> ExtraIndexStatus | None:
+    """What one extra or nightly index has for a package: None when nothing (no such
+    project there), else its free-threaded wheels, or why it could not be read. Whatever
+    happens here stays here: it never makes the package's status an error."""
     try:
-        return extra_index_status(client.project_files(name, index_url=url), targets)
-    except ProjectNotFound:
-        return None
-    except IndexUnavailable as exc:
-        return ExtraIndexStatus(url, None, error=str(exc))
+        files = client.extra_project_files(index, name)
+        if files is None:
+            return None
+        return extra_index_status(files, targets, label=index.label, nightly=index.nightly)
+    except GilfreeError as exc:  # NotChecked ("not checked: LABEL unreachable (why)"), IndexUnavailable
+        error = str(exc)
+    except Exception as exc:  # a bug reading an odd page: reported on this index, not the package
+        error = f"internal error: {type(exc).__name__}: {exc}"
+    return ExtraIndexStatus(index.url, None, error=error, label=index.label, nightly=index.nightly)
 
 
 def iter_statuses(

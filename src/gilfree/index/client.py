@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, Union
 from urllib.parse import quote
 
+import httpx
 from packaging.utils import canonicalize_name
 
 from gilfree.caches import auto_prune
 from gilfree.errors import BadInput, IndexUnavailable, ProjectNotFound
-from gilfree.index import coremetadata, jsonapi, simple
-from gilfree.index.config import IndexConfig
-from gilfree.index.http import Fetcher, Stats, parse_object
+from gilfree.index import coremetadata, jsonapi, pep503, simple
+from gilfree.index.config import ExtraIndex, IndexConfig
+from gilfree.index.extras import ExtraIndexes, IndexHealth
+from gilfree.index.http import Fetched, Fetcher, Stats, parse_object
 from gilfree.index.pool import Progress, bounded_map
 from gilfree.index.transport import build_client, build_network, build_storage
 from gilfree.verdicts.model import DistFile, ProjectFiles, ProjectInfo
@@ -80,6 +82,7 @@ class IndexClient:
         # skip the cache's lookups.
         self._direct = build_client(config, None, network)
         self._fetcher = Fetcher(config, self._http, self._storage, direct=self._direct)
+        self._extras = ExtraIndexes(offline=config.offline)
 
     @property
     def stats(self) -> Stats:
@@ -132,6 +135,50 @@ class IndexClient:
         root = _root(index_url or self.config.index_url)
         fetched = self._fetcher.get(root, simple.ACCEPT, _root_page, "not a JSON project list")
         return fetched.doc or None
+
+    def extra_project_files(self, index: ExtraIndex, name: str) -> ProjectFiles | None:
+        """A project's files on an extra (e.g. nightly) index, PEP 691 JSON or PEP 503 HTML;
+        None when it has none there: a 404, absent from the index's root page, or not one
+        of ``index.projects`` (those two without a request for the project).
+
+        Raises ``extras.NotChecked`` when this run gave the index up as unreachable (at once,
+        without a request), ``IndexUnavailable`` when this page could not be read.
+        """
+        project = self._canonical(name)
+        if index.projects and project not in index.projects:
+            return None
+        health = self._extras.health(index)
+        if index.nightly and not index.projects:
+            listed = health.listing(lambda: self._extra_listing(index))
+            if listed is not None and project not in listed:
+                return None
+        try:
+            return health.run(lambda: self._extra_page(index, project))
+        except ProjectNotFound:
+            return None
+
+    def extra_health(self) -> list[IndexHealth]:
+        """What this run found about each extra index it asked (reachable, given up...)."""
+        return self._extras.all()
+
+    def _extra_get(self, url: str, parse: Callable[[bytes, str], Any], invalid: str) -> Fetched:
+        config = self.config
+        timeout = httpx.Timeout(min(config.timeout, config.extra_timeout),
+                                connect=min(config.timeout, config.extra_connect_timeout))
+        return self._fetcher.get(url, pep503.ACCEPT_ANY, parse, invalid, typed=True,
+                                 retries=config.extra_retries, fail_fast=True, timeout=timeout)
+
+    def _extra_listing(self, index: ExtraIndex) -> frozenset[str] | None:
+        # wrapped in a tuple: a root page that lists nothing is an answer (ask page by page),
+        # not a body to retry
+        fetched = self._extra_get(index.url, lambda body, kind: (pep503.parse_root_page(body, kind),),
+                                  "not a project list")
+        return fetched.doc[0]
+
+    def _extra_page(self, index: ExtraIndex, project: str) -> ProjectFiles:
+        fetched = self._extra_get(f"{index.url}{project}/", pep503.parse_any, "invalid JSON")
+        return pep503.project_files(fetched.doc, name=project, index_url=index.url, page_url=fetched.url,
+                                    last_serial=fetched.headers.get("x-pypi-last-serial"))
 
     def project_info(self, name: str, version: str | None = None, *, cached: bool = True) -> ProjectInfo:
         """Classifiers, summary and links of the latest release, or of ``version``."""

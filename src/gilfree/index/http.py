@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,8 +35,38 @@ _READ = httpx.ByteStream(b"")  # what a response's stream is once its body was r
 FATAL_ERRORS = (httpx.UnsupportedProtocol, httpx.TooManyRedirects, httpx.LocalProtocolError)
 
 
+# The server could not be reached at all (no TCP connection, TLS or proxy refused, or no
+# answer in time), as opposed to an answer we cannot use.
+CONNECTION_ERRORS = (httpx.ConnectError, httpx.ProxyError, httpx.TimeoutException)
+_NO_SUCH_NAME = {getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name)}
+
+
+def definitive(exc: BaseException) -> bool:
+    """A connection failure that a retry would only repeat: the host name does not resolve
+    (not a temporary DNS failure) or the host refuses the connection."""
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 8:
+        if isinstance(cause, ConnectionRefusedError):
+            return True
+        if isinstance(cause, socket.gaierror):
+            return cause.errno in _NO_SUCH_NAME
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return False
+
+
 class Cancelled(IndexUnavailable):
     """The run is being interrupted (Ctrl-C): pending work stops at its next wait."""
+
+
+class Unreachable(IndexUnavailable):
+    """Every attempt failed before the server answered (``CONNECTION_ERRORS``); ``reason``
+    is the last failure, e.g. ``ConnectError: [Errno -2] Name or service not known``."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -115,31 +146,44 @@ class Fetcher:
         return self.get(url, "*/*", lambda body: body, "empty", lane="metadata",
                         headers={"Range": f"bytes={spec}"}, partial=True)
 
-    def get(self, url: str, accept: str, parse: Callable[[bytes], Any | None], invalid: str,
+    def get(self, url: str, accept: str, parse: Callable[..., Any | None], invalid: str,
             *, lane: str = "pages", headers: dict[str, str] | None = None, partial: bool = False,
-            cached: bool = True) -> Fetched:
-        """GET ``url`` and ``parse`` it; ProjectNotFound on 404, IndexUnavailable otherwise.
+            cached: bool = True, typed: bool = False, retries: int | None = None,
+            timeout: float | httpx.Timeout | None = None, fail_fast: bool = False) -> Fetched:
+        """GET ``url`` and ``parse`` it; ProjectNotFound on 404, IndexUnavailable otherwise
+        (``Unreachable`` when no attempt got an answer from the server).
 
         ``cached=False`` for what is kept elsewhere (e.g. in the verdict memo): the HTTP
         cache then neither answers nor stores it (offline, that is a miss).
 
-        ``parse`` returns None for a body it cannot use (retried, never cached). Redirects
-        are followed here, not by httpx, so that each hop is cached under its own URL (and
-        offline mode can follow them from the cache).
+        ``parse`` returns None for a body it cannot use (retried, never cached); with
+        ``typed`` it is called with the body and the response's Content-Type. ``retries``
+        and ``timeout`` (seconds, or an ``httpx.Timeout``) override the config's for this
+        request; ``fail_fast`` gives up without retrying after a timeout or a ``definitive``
+        connection failure. Redirects are followed here, not by httpx, so that each hop is
+        cached under its own URL (and offline mode can follow them from the cache).
         """
-        attempts = 1 if self.config.offline else 1 + max(0, self.config.retries)
+        retries = self.config.retries if retries is None else retries
+        attempts = 1 if self.config.offline else 1 + max(0, retries)
         attempt = hops = 0
         while True:
             key = f"{accept} {url}"
             wait: float | None = None
+            unreachable = False
             try:
-                response = self._send(url, accept, key, lane, headers, partial or not cached)
+                response = self._send(url, accept, key, lane, headers, partial or not cached, timeout)
             except httpx.TimeoutException as exc:
                 reason = f"timed out ({type(exc).__name__})"
+                unreachable = True
+                if fail_fast:
+                    attempts = attempt + 1  # a silent host (a firewall): another wait as long
             except FATAL_ERRORS as exc:
                 raise IndexUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
             except httpx.RequestError as exc:
                 reason = f"{type(exc).__name__}: {first_line(exc, 'no detail')}"
+                unreachable = isinstance(exc, CONNECTION_ERRORS)
+                if fail_fast and unreachable and definitive(exc):
+                    attempts = attempt + 1  # no retry: it would fail the same way
             else:
                 status = response.status_code
                 if partial and status in (200, 206):
@@ -148,7 +192,10 @@ class Fetcher:
                         raise IndexUnavailable(f"{url}: the server does not answer range requests")
                     return self._answer(url, response, (response.content, total))
                 if status == 200:
-                    doc = parse(response.content)
+                    if typed:
+                        doc = parse(response.content, response.headers.get("content-type", ""))
+                    else:
+                        doc = parse(response.content)
                     if doc is not None:
                         return self._answer(url, response, doc)
                     self.forget(key)
@@ -177,7 +224,10 @@ class Fetcher:
             self._sleep(wait if wait is not None else self._backoff(attempt - 1))
         if self.config.offline:
             raise IndexUnavailable(f"{url}: {reason} (offline)")
-        raise IndexUnavailable(f"{url}: {reason} (after {attempts} attempts)")
+        message = f"{url}: {reason} (after {attempts} attempt{'s' if attempts > 1 else ''})"
+        if unreachable:
+            raise Unreachable(message, reason)
+        raise IndexUnavailable(message)
 
     def forget(self, key: str) -> None:
         """Drop a cached response we could not use, so no one is served it again."""
@@ -185,14 +235,16 @@ class Fetcher:
             self.storage.remove_entry(entry_id(key))
 
     def _send(self, url: str, accept: str, key: str, lane: str,
-              headers: dict[str, str] | None = None, direct: bool = False) -> httpx.Response:
+              headers: dict[str, str] | None = None, direct: bool = False,
+              timeout: float | httpx.Timeout | None = None) -> httpx.Response:
         self._wait_for_pause()
         with self._lanes[lane]:
             if self.cancel.is_set():
                 raise Cancelled("cancelled")
             client = self._direct if direct else self.client
             response = client.get(url, headers={"Accept": accept, **(headers or {})},
-                                  extensions={"caching": {"key": key}})
+                                  extensions={"caching": {"key": key}},
+                                  timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
         # httpx binds a response and its body stream to each other (a reference cycle):
         # each response, with its request, connection stream and decoder, would wait for
         # the garbage collector, which a bulk run keeps rare. The body is read by now.
