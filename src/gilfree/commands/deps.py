@@ -151,8 +151,9 @@ def project_url(index_url: str, name: str) -> str:
 
 
 def _extra_index_notes(status: PackageStatus, target: Target) -> list[str]:
-    """Extra (e.g. nightly) indexes with free-threaded wheels for this target: reported apart."""
-    return [f"free-threaded wheels {extra.latest_version} on {extra.index_url}"
+    """Extra and nightly indexes with free-threaded wheels for this target: reported apart."""
+    return [f"{extra.label or extra.index_url} has free-threaded wheels {extra.latest_version} "
+            f"(pip install --pre --extra-index-url {extra.index_url} {status.name})"
             for extra in status.extra_indexes if target.name in extra.ft_targets]
 
 

@@ -111,7 +111,7 @@ def basis(client: IndexClient, targets: Sequence[Target]) -> str:
     gilfree release) re-judges every package."""
     config = client.config
     key = [rules_fingerprint(), [t.name for t in targets], config.index_url, config.json_url,
-           list(config.extra_index_urls)]
+           list(config.extra_index_urls), [[i.url, list(i.projects or ())] for i in config.nightly_indexes]]
     return hashlib.blake2b(json.dumps(key).encode(), digest_size=12).hexdigest()
 
 
