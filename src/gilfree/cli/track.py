@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 
 from ..commands.track import TrackResult, track
-from ..store.codes import CATEGORIES, category
 from ..store.db import Store, default_db_path
 from ..store.ranking import MAX_TOP, load_ranking
-from ..store.read import verdict_counts
+from ..store.read import snapshot, status_data
+from ..verdicts.headline import count_headlines, headline_text
+from ..verdicts.pystate import native_from_data, summarize_data
 from .common import (
     progress_bar,
     add_index_options,
@@ -111,9 +111,10 @@ def _print_summary(store: Store, result: TrackResult) -> None:
     console.print(f"{result.ranked:,} packages; this run checked {result.checked:,} in "
                   f"{result.seconds:.1f} s ({result.reused:,} unchanged on the index), "
                   f"{result.changed:,} statuses changed, {result.errors:,} index errors")
-    counts: Counter[str | None] = Counter()
-    for codes, n in verdict_counts(store, [run.id])[run.id].items():
-        counts[category(codes)] += n
-    shown = " · ".join(f"{name} {counts.get(name, 0):,}" for name in CATEGORIES)
-    console.print(f"on all {len(run.targets)} targets: {shown}")
+    names = [row.name for row in snapshot(store, run.id) if row.verdicts]
+    packages = ((bool(native_from_data(data)), {p.python: p for p in summarize_data(data)})
+                for data in status_data(store, names).values())
+    pythons = sorted({t.split("t-", 1)[0] for t in run.targets})
+    for headline in count_headlines(packages, pythons):
+        console.print(headline_text(headline))
     console.print(f"database: {store.path}")

@@ -24,7 +24,8 @@ from ..store.overlay import Curated
 from ..store.histories import history_data
 from ..store.read import HistoryPoint, RunInfo
 from ..verdicts.history import DATA_VERSION, PackageHistory
-from ..verdicts.model import PythonState, PythonSummary
+from ..verdicts.headline import Headline, count_headlines
+from ..verdicts.model import PythonSummary
 from ..verdicts.pystate import native_from_data, summarize_data
 from .series import Computed, computed_series, measured_counts
 
@@ -130,44 +131,9 @@ class SiteData:
         return out
 
 
-@dataclass(frozen=True)
-class Headline:
-    """One Python version on the home page: what "is the ecosystem ready on 3.14t?" means,
-    counted two ways, each saying what it counts."""
-
-    python: str
-    phase: str
-    extension: int  # tracked packages whose latest release ships extension modules
-    ext_all: int  # ... with free-threaded wheels on every platform (newest release)
-    ext_older: int  # ... on every platform, but only from an older release
-    ext_some: int  # ... on some platforms
-    ext_none: int  # ... on none (blocked, fallback, build, error, missing)
-    tracked: int  # all tracked packages with a verdict
-    installs: int  # ... that install without a build on every platform of this version
-    errors: int  # ... whose index page could not be read
-
-    @property
-    def ext_ready(self) -> int:
-        return self.ext_all + self.ext_older
-
-
 def headlines(rows: Sequence[PackageRow], pythons: Sequence[str]) -> list[Headline]:
-    """Per Python version, newest first (the order a reader scans for "now")."""
-    from ..verdicts.pystate import PHASES
-
-    out = []
-    for py in sorted(pythons, key=version_key, reverse=True):
-        states = [(row.native, row.pythons[py].state) for row in rows if py in row.pythons]
-        ext = [state for native, state in states if native]
-        out.append(Headline(
-            python=py, phase=PHASES.get(py, ""), extension=len(ext),
-            ext_all=ext.count(PythonState.FT_ALL), ext_older=ext.count(PythonState.OLDER),
-            ext_some=ext.count(PythonState.FT_SOME),
-            ext_none=len(ext) - sum(ext.count(s) for s in (PythonState.FT_ALL, PythonState.OLDER,
-                                                           PythonState.FT_SOME)),
-            tracked=len(states), installs=sum(state.installs for _, state in states),
-            errors=sum(state is PythonState.ERROR for _, state in states)))
-    return out
+    """Per Python version, newest first (see ``verdicts.headline``)."""
+    return count_headlines(((row.native, row.pythons) for row in rows), pythons)
 
 
 def version_key(text: str) -> tuple[int, Any]:
