@@ -105,6 +105,7 @@ def make_status(name: str, verdicts, version: str = "1.0.0", *, first_ft: str | 
     return PackageStatus(
         name=name, requested=name, version=version, targets=tuple(targets),
         pure=all(ts.verdict is Verdict.PURE for ts in targets) if not error else None,
+        native=any(ts.verdict in (Verdict.FT_WHEEL, Verdict.NO_FT_WHEEL) for ts in targets) if not error else None,
         classifier=ClassifierLevel(classifier, {1: "Unstable", 2: "Beta", 3: "Stable"}[classifier]) if classifier else None,
         summary=summary, project_urls=urls, error=error,
         checked_at=datetime(2026, 11, 1, tzinfo=timezone.utc))

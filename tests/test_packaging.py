@@ -88,7 +88,7 @@ def test_the_wheel_and_the_sdist_hold_the_whole_package(dists: tuple[Path, Path]
     assert _package_files() <= names, sorted(_package_files() - names)
     for data in ("gilfree/data/top-pypi-packages.min.json", "gilfree/data/overlay.toml",
                  "gilfree/site/templates/base.html", "gilfree/site/assets/style.css",
-                 "gilfree/site/docs/porting-guide.md", "gilfree/py.typed"):
+                 "gilfree/site/docs/guide/porting-guide.md", "gilfree/site/docs/guide/nav.toml", "gilfree/py.typed"):
         assert data in names
     assert f"{info}/licenses/LICENSE" in names
     assert "gilfree = gilfree.cli:main" in entry_points
@@ -142,7 +142,7 @@ def test_the_installed_wheel_tracks_and_builds_the_site(venv: Path, test_index, 
     assert {"boto3", "requests", "numpy", "six"} <= pages and len(pages) == 20  # the ranking's top 20
     home = (site / "index.html").read_text()
     assert "gilfree" in home and f"gilfree {gilfree.__version__}" in home
-    assert (site / "porting-guide.html").is_file() and (site / "assets" / "style.css").is_file()
+    assert (site / "guide" / "porting-guide.html").is_file() and (site / "assets" / "style.css").is_file()
 
 
 def test_the_installed_wheel_registers_the_pytest_plugin(venv: Path, tmp_path: Path) -> None:

@@ -255,7 +255,7 @@ def test_track_cli_prints_a_summary(index: FakeIndex, names_file: Path, tmp_path
     lines = " ".join(out.split())  # rich wraps long lines
     assert ("3.14t: 2 of 4 packages with extension modules have free-threaded wheels on every platform, "
             "0 on some; 4 of 8 install without a build") in lines
-    assert lines.index("3.14t:") < lines.index("3.13t:")  # newest Python first
+    assert lines.index("3.14t:") < lines.index("3.13t:")  # the primary Python first
     with pytest.raises(SystemExit) as usage:
         main(["track", "--top", "0", "--db", str(db)])
     assert usage.value.code == 2  # usage errors are exit 2 too

@@ -132,7 +132,7 @@ class SiteData:
 
 
 def headlines(rows: Sequence[PackageRow], pythons: Sequence[str]) -> list[Headline]:
-    """Per Python version, newest first (see ``verdicts.headline``)."""
+    """Per Python version, in the order summaries lead with (see ``verdicts.headline``)."""
     return count_headlines(((row.native, row.pythons) for row in rows), pythons)
 
 

@@ -24,14 +24,15 @@ from markupsafe import Markup
 from .. import __version__
 from ..store.codes import CATEGORIES, VERDICTS
 from ..verdicts.model import PythonState, PythonSummary
-from ..verdicts.pystate import STATE_LABEL
+from ..verdicts.pystate import STATE_LABEL, display_order
 from ..store.overlay import Curated
 from ..verdicts.serialize import document, to_data
 from . import charts
 from .aliases import search_terms
 from .data import PackageRow, SiteData, version_key
 from .links import safe_url
-from .markdown import render_doc
+from .guide import Guide, load_guide, search_entries
+from .markdown import read_doc, render_markdown
 from .overview import overview
 from .package_page import package_context
 from .series import LIMITS
@@ -92,7 +93,7 @@ class _Writer:
 def build_site(data: SiteData, out: Path, *, generated_at: str | None = None) -> BuildResult:
     """Render every page and download of ``data`` into ``out``."""
     out = Path(out)
-    for sub in ("assets", "data", "p"):
+    for sub in ("assets", "data", "p", "guide"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     _copy_assets(out / "assets")
     run = data.run
@@ -104,14 +105,20 @@ def build_site(data: SiteData, out: Path, *, generated_at: str | None = None) ->
     w = _Writer(out, _environment(), common)
     w.page("index.html", "index.html", nav="index.html", **overview(data))
     w.page("packages.html", "packages.html", nav="packages.html",
-           table_data=safe_json(_table_data(data)))
-    for name in ("porting-guide.md", "site-data.md"):
-        title, body = render_doc(name)
-        page = name.replace(".md", ".html")
-        w.page(page, "doc.html", nav=page, title=title, body=body)
+           table_data=safe_json(_table_data(data)),
+           default_python=next(iter(display_order(data.pythons)), ""))  # the headline's first
+    guide = load_guide()
+    for page in guide.pages:
+        before, after = guide.neighbours(page)
+        w.page(page.href, "doc.html", nav="guide", doc=page.doc, page=page, guide=guide, prev=before, next=after)
+    w.page("site-data.html", "doc.html", nav="site-data.html", doc=render_markdown(read_doc("site-data.md")),
+           page=None, guide=guide, prev=None, next=None)
+    w.page("search.html", "search.html", nav="search.html")
+    # a script, not a JSON fetch: browsers refuse fetch() on file:// pages
+    w.text("data/search-index.js", f"window.gilfreeSearch = {safe_json(_search_document(data, guide))};\n")
     w.page("all-packages.html", "all-packages.html", nav="all-packages.html", groups=_alphabet(data.rows))
     for row in data.rows:
-        w.page(f"p/{row.name}.html", "package.html", nav=None, **package_context(data, row))
+        w.page(f"p/{row.name}.html", "package.html", nav=None, **package_context(data, row, guide))
     written = {f"{row.name}.html" for row in data.rows}
     for stale in (out / "p").glob("*.html"):
         if stale.name not in written:
@@ -226,6 +233,13 @@ def _history_document(data: SiteData) -> dict[str, Any]:
         "by_python": c.by_python, "by_python_extension": c.by_python_extension, "by_target": c.by_target}
     return document("site-history", points, categories=list(CATEGORIES), computed=computed,
                     limits=list(LIMITS))
+
+
+def _search_document(data: SiteData, guide: Guide) -> dict[str, Any]:
+    """search-index.js: the guide's sections and every package with its search terms."""
+    packages = [[r.name, search_terms(r.name), r.summary[:120],
+                 " · ".join(f"{py}t: {_state_label(s)}" for py, s in r.pythons.items())] for r in data.rows]
+    return {"docs": search_entries(guide), "packages": packages}
 
 
 def _alphabet(rows: list[PackageRow]) -> list[tuple[str, list[PackageRow]]]:

@@ -14,7 +14,8 @@ from typing import Any
 
 from ..verdicts.model import PythonState
 from . import charts
-from .data import PackageRow, SiteData, headlines, version_key
+from ..verdicts.pystate import display_order
+from .data import PackageRow, SiteData, headlines
 from .series import LIMITS
 
 #: How the per-Python states are grouped on the bars (the site's five colours).
@@ -38,14 +39,10 @@ def _groups(rows: Sequence[PackageRow], python: str) -> Counter[str]:
     return Counter(GROUP_OF[r.pythons[python].state] for r in rows if python in r.pythons)
 
 
-def newest_first(pythons: Sequence[str]) -> list[str]:
-    return sorted(pythons, key=version_key, reverse=True)
-
-
 def overview(data: SiteData) -> dict[str, Any]:
     """The template context of index.html."""
     rows = data.rows
-    order = newest_first(data.pythons)
+    order = display_order(data.pythons)
     lead = order[0] if order else None
     bars = [(f"Python {py}t", _groups(rows, py)) for py in order]
     return {

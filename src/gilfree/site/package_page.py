@@ -13,6 +13,7 @@ from ..verdicts.model import PythonSummary
 from ..verdicts.pystate import PHASES, STATE_LABEL, describe
 from . import charts
 from .data import PackageRow, SiteData
+from .guide import HELP, Guide
 from .links import safe_url
 
 INSTALLS = frozenset("FPB")  # codes of verdicts that install without a build
@@ -92,7 +93,18 @@ def _timeline(data: SiteData, row: PackageRow) -> Any:
         "wheel for at least one platform, computed from the index's upload times.")
 
 
-def package_context(data: SiteData, row: PackageRow) -> dict[str, Any]:
+def _guides(guide: Guide, row: PackageRow) -> list[tuple[str, str]]:
+    """(href, title) of the guide pages that fit the package's states, most relevant first."""
+    out: list[tuple[str, str]] = []
+    for summary in row.pythons.values():
+        for slug in HELP.get(summary.state, ()):
+            page = guide.get(slug)
+            if page is not None and (page.href, page.doc.title) not in out:
+                out.append((page.href, page.doc.title))
+    return out
+
+
+def package_context(data: SiteData, row: PackageRow, guide: Guide) -> dict[str, Any]:
     """The template context of package.html."""
     status = row.status or {}
     history = [HistoryRow(p.day, p.version, sum(c in INSTALLS for c in p.verdicts), len(p.verdicts),
@@ -109,4 +121,5 @@ def package_context(data: SiteData, row: PackageRow) -> dict[str, Any]:
     return {"row": row, "status": status, "python_rows": _pythons(data, row), "grid": _grid(data, row),
             "history": history, "timeline": _timeline(data, row), "links": links, "facts": facts,
             "pypi": f"https://pypi.org/project/{row.name}/", "nightlies": nightlies, "extras": extras,
-            "undated": data.histories[row.name].undated_files if row.name in data.histories else 0}
+            "undated": data.histories[row.name].undated_files if row.name in data.histories else 0,
+            "guides": _guides(guide, row)}

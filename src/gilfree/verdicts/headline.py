@@ -6,12 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from packaging.version import InvalidVersion, Version
 
 from .model import PythonState, PythonSummary
-from .pystate import PHASES
+from .pystate import PHASES, display_order
 
 
 @dataclass(frozen=True)
@@ -34,23 +31,17 @@ class Headline:
         return self.ext_all + self.ext_older
 
 
-def _key(text: str) -> tuple[int, Any]:
-    try:
-        return (0, Version(text))
-    except InvalidVersion:
-        return (1, text)
-
 
 _SOME = (PythonState.FT_ALL, PythonState.OLDER, PythonState.FT_SOME)
 
 
 def count_headlines(packages: Iterable[tuple[bool, Mapping[str, PythonSummary]]],
                     pythons: Sequence[str]) -> list[Headline]:
-    """Per Python version, newest first; ``packages`` are (ships extension modules,
+    """Per Python version in ``display_order``; ``packages`` are (ships extension modules,
     summaries by Python version) pairs."""
     packages = list(packages)
     out = []
-    for py in sorted(pythons, key=_key, reverse=True):
+    for py in display_order(pythons):
         states = [(native, summaries[py].state) for native, summaries in packages if py in summaries]
         ext = [state for native, state in states if native]
         out.append(Headline(

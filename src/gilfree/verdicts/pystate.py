@@ -29,6 +29,19 @@ PHASES: Mapping[str, str] = {
 }
 
 
+#: The Python version summaries lead with: the first release whose free-threaded build is
+#: officially supported (PEP 779). 3.15t is newer, but its wheels are weeks old in most
+#: projects; 3.13t was experimental. The others follow, newest first.
+PRIMARY = "3.14"
+
+
+def display_order(pythons: Iterable[str]) -> list[str]:
+    """``PRIMARY`` first (when present), then the others newest first."""
+    pythons = list(pythons)
+    rest = sorted((p for p in pythons if p != PRIMARY), key=_key, reverse=True)
+    return ([PRIMARY] if PRIMARY in pythons else []) + rest
+
+
 class _Kind(str, enum.Enum):
     """What one platform of one Python version gets."""
 
