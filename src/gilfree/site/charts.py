@@ -81,11 +81,15 @@ def _month_ticks(start: date, end: date, most: int = 5) -> list[date]:
     return months[::step]
 
 
-def _nice_max(value: int) -> int:
-    for unit in (5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000):
-        if value <= unit * 4:
-            return max(unit * -(-value // unit), unit)
-    return value
+def _nice_step(value: int) -> int:
+    """The smallest round step whose four multiples reach ``value``: ticks at whole numbers."""
+    step = 1
+    while True:
+        for factor in (1, 2, 2.5, 5):
+            candidate = int(step * factor)
+            if candidate == step * factor and candidate * 4 >= value:
+                return candidate
+        step *= 10
 
 
 def dated_lines(start: date, lines: Mapping[str, Sequence[int]],
@@ -98,7 +102,8 @@ def dated_lines(start: date, lines: Mapping[str, Sequence[int]],
     end = start + timedelta(days=max(n - 1, 0))
     peak = max([max(v, default=0) for v in lines.values()] +
                [c for pts in measured.values() for _, c in pts] + [1])
-    top_value = _nice_max(peak)
+    step = _nice_step(peak)
+    top_value = step * 4
 
     def x(day: date) -> float:
         span = (end - start).days or 1
@@ -109,7 +114,7 @@ def dated_lines(start: date, lines: Mapping[str, Sequence[int]],
 
     body = []
     for k in range(5):
-        tick = top_value * k / 4
+        tick = step * k
         body.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
         body.append(_text(left - 5, y(tick) + 5, f"{tick:,.0f}", "end"))
     for tick_day in _month_ticks(start, end):

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..store.codes import VERDICTS, category
 from ..verdicts.model import PythonSummary
-from ..verdicts.pystate import PHASES, STATE_LABEL, describe
+from ..verdicts.pystate import PHASES, STATE_LABEL, describe, display_order
 from . import charts
 from .data import PackageRow, SiteData
 from .guide import HELP, Guide
@@ -84,7 +84,7 @@ def _timeline(data: SiteData, row: PackageRow) -> Any:
     if history is None or data.computed is None:
         return None
     rows = []
-    for py in data.pythons:
+    for py in display_order(data.pythons):  # the home chart's order: the same colour per Python
         major, minor = (int(x) for x in py.split("."))
         rows.append((f"{py}t", [(s.start, s.end) for s in history.python_spans((major, minor))]))
     return charts.timeline(

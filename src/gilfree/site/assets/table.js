@@ -110,7 +110,7 @@
 
   function badgeText(c) {
     var text = LABEL[c.state] || c.state;
-    if (c.state === "older" && c.older) text += " ≤ " + c.older;
+    if (c.state === "older" && c.older) text = "≤ " + c.older;  // the title says it in words
     if (c.state === "ft-some" && c.of) text += " " + c.have + "/" + c.of;
     return text;
   }
