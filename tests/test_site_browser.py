@@ -497,3 +497,43 @@ def test_without_javascript_the_list_of_packages_is_reachable(open_page, base_ur
     page.goto(base_url + "all-packages.html")
     page.click("a:text-is('numpy')")
     page.wait_for_url("**/p/numpy.html")
+
+
+def test_the_guide_is_navigable_by_sidebar_and_previous_next(page, base_url: str):
+    page.goto(base_url + "index.html")
+    page.click("header.site >> text=Guide")
+    sync_api.expect(page.locator("article.doc h1")).to_have_text("Porting a package to free-threaded Python")
+    current = page.locator(".sidebar a[aria-current=page]")
+    sync_api.expect(current).to_have_text("Porting a package to free-threaded Python")
+    page.click("a[rel=next]")
+    second = page.locator("article.doc h1").inner_text()
+    assert page.url.endswith("guide/what-is-free-threading.html") and second
+    sync_api.expect(page.locator(".sidebar a[aria-current=page]")).to_have_text(second)
+    page.click("a[rel=prev]")
+    assert page.url.endswith("guide/porting-guide.html")
+    page.click(".sidebar >> text=ThreadSanitizer")  # the sidebar lists every page
+    assert "thread-sanitizer.html" in page.url and "TSAN_OPTIONS" in page.content()
+    toc = page.locator("details.toc a").first
+    anchor = toc.get_attribute("href")
+    toc.click()
+    assert page.url.endswith(anchor) and page.locator(anchor).count() == 1
+
+
+def test_search_finds_guide_sections_and_packages(page, base_url: str):
+    page.goto(base_url + "guide/extension-modules.html")
+    page.fill("#doc-q", "critical section")
+    page.press("#doc-q", "Enter")
+    assert "search.html?q=critical" in page.url
+    results = page.locator("#doc-results a")
+    sync_api.expect(results.first).to_be_visible()
+    assert any("critical" in t.lower() for t in results.all_inner_texts()[:5])
+    page.fill("#search-q", "numpy")
+    sync_api.expect(page.locator("#pkg-results a").first).to_have_text("numpy")
+    page.fill("#search-q", "psycopg2")  # an import name finds its project
+    sync_api.expect(page.locator("#pkg-results a").first).to_have_text("psycopg2-binary")
+    page.locator("#pkg-results a").first.click()
+    assert page.url.endswith("p/psycopg2-binary.html")
+    page.go_back()
+    assert page.locator("#search-q").input_value() == "psycopg2"
+    page.goto(base_url + "search.html?q=abi3t")  # a shared link runs the search on load
+    assert any("abi" in t.lower() for t in page.locator("#doc-results a").all_inner_texts()[:5])
