@@ -537,3 +537,37 @@ def test_search_finds_guide_sections_and_packages(page, base_url: str):
     assert page.locator("#search-q").input_value() == "psycopg2"
     page.goto(base_url + "search.html?q=abi3t")  # a shared link runs the search on load
     assert any("abi" in t.lower() for t in page.locator("#doc-results a").all_inner_texts()[:5])
+
+
+def test_headline_numbers_match_the_data(page, base_url: str):
+    """The home page's per-Python cards, read from the rendered page, against the fixture."""
+    from conftest import track_statuses
+
+    from gilfree.verdicts.headline import count_headlines
+    from gilfree.verdicts.pystate import summarize
+
+    statuses = track_statuses(2)
+    expected = count_headlines(((bool(s.native), {p.python: p for p in summarize(s)}) for s in statuses),
+                               ["3.13", "3.14", "3.15"])
+    page.goto(base_url + "index.html")
+    cards = page.locator("section.headline")
+    assert cards.count() == 3
+    for i, h in enumerate(expected):
+        card = cards.nth(i)
+        sync_api.expect(card.locator("h2")).to_contain_text(f"Python {h.python}t")
+        big = " ".join(card.locator("p.big").inner_text().split())
+        assert h.extension and big.startswith(f"{h.ext_ready} of {h.extension} packages with extension"), big
+        text = " ".join(card.inner_text().split())
+        assert f"{h.installs} of {h.tracked} tracked packages install without a build" in text
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_chart_text_is_readable(open_page, base_url: str, width: int):
+    """Every chart label is drawn at 11 px or more, on a phone too."""
+    page = open_page(width, 900)
+    for path in ("index.html", "p/numpy.html"):
+        page.goto(base_url + path)
+        sizes = page.evaluate("""() => [...document.querySelectorAll('svg.chart text')].map(t => {
+            const box = t.getBoundingClientRect();
+            return box.height ? parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a : 99; })""")
+        assert sizes and min(sizes) >= 11, (path, width, min(sizes))
