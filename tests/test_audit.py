@@ -28,7 +28,7 @@ from gilfree.verdicts.model import AuditResult, ModuleProbe
 from gilfree.verdicts.serialize import from_data
 
 FIXTURE_DISTS = ["ftr-declared", "ftr-undeclared", "ftr-setgil", "ftr-single", "ftr-segv", "ftr-hang",
-                 "ftr-two"]
+                 "ftr-two", "ftr-testpkg"]
 
 
 # --- pure logic (no interpreter needed) -------------------------------------------------
@@ -130,6 +130,11 @@ def test_each_package_gets_its_exact_outcome(fixture_audit, cext_builder) -> Non
     assert {name: r.outcome for name, r in fixture_audit.items()} == cext_builder.EXPECTED
     modules = {m.module: m.outcome for r in fixture_audit.values() for m in r.modules}
     assert modules == cext_builder.EXPECTED_MODULES  # the vendored libhelper.so is not a module
+    testpkg = fixture_audit["ftr-testpkg"]  # greenlet.tests-like: needs a test-only dependency
+    skipped = next(m for m in testpkg.modules if m.module == "ftr_testpkg.tests._test_ext")
+    assert "its package ftr_testpkg.tests does not import" in skipped.detail
+    assert "ftr_no_such_test_dependency" in skipped.detail and "fails to import" not in testpkg.detail
+    assert testpkg.detail.startswith("all 1 extension module(s) checked keep the GIL disabled; not checked:")
 
 
 @pytest.mark.ft

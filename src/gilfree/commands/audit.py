@@ -23,7 +23,7 @@ from ..errors import BadInput, InterpreterError
 from ..inputs import LockedPackage, ProjectInput, load_input
 from ..runtime.extensions import DistExtensions, scan_distributions
 from ..runtime.pipfailure import pip_failure_reason
-from ..runtime.probe import CRASHED, GIL_ENABLED, IMPORT_ERROR, TIMEOUT, probe_modules
+from ..runtime.probe import CRASHED, GIL_ENABLED, IMPORT_ERROR, NOT_CHECKED, TIMEOUT, probe_modules
 from ..runtime.processes import cleanup_on_signals, run
 from ..runtime.pyinfo import InterpreterInfo, inspect_interpreter
 from ..runtime.venv import Venv, throwaway_venv
@@ -175,15 +175,21 @@ def summarize(dist: DistExtensions, probes: Sequence[ModuleProbe], *, python: st
               for p in by[IMPORT_ERROR] + by[TIMEOUT]]
     if failed:
         parts.append("fails to import: " + ", ".join(failed))
+    unchecked = [p for p in probes if p.outcome == NOT_CHECKED]
+    if unchecked:
+        parts.append("not checked: " + ", ".join(
+            f"{p.module} ({p.detail.removeprefix('not checked: ')})" for p in unchecked))
     if by[CRASHED]:
         outcome = CRASHES
     elif by[GIL_ENABLED]:
         outcome = RE_ENABLES_GIL
-    elif failed:
+    elif failed or len(unchecked) == len(probes):  # nothing could be checked: not a pass
         outcome = IMPORT_FAILS
     else:
         outcome = KEEPS_GIL_DISABLED
-        parts.append(f"all {len(probes)} extension module(s) keep the GIL disabled")
+        checked = len(probes) - len(unchecked)
+        parts.insert(0, f"all {checked} extension module(s) checked keep the GIL disabled" if unchecked
+                     else f"all {len(probes)} extension module(s) keep the GIL disabled")
     return AuditResult(outcome=outcome, detail="; ".join(parts), **common)  # type: ignore[arg-type]
 
 

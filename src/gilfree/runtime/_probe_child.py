@@ -43,6 +43,29 @@ def _declared(module):
     return {None: "used", 0: "used", 1: "not-used"}.get(gil)
 
 
+def _parent_error(name, exc):
+    """When ``name`` failed because a package above it (not the top-level one) could not be
+    imported for want of another module (``greenlet.tests`` needs psutil, a test-only
+    dependency), that package and the error; the module's own code never ran."""
+    if not isinstance(exc, ImportError) or isinstance(exc, ModuleNotFoundError) and exc.name == name:
+        return None
+    parts = name.split(".")
+    for depth in range(2, len(parts)):
+        parent = ".".join(parts[:depth])
+        if parent in sys.modules:
+            continue
+        try:
+            importlib.import_module(parent)
+        except ImportError as inner:
+            missing = getattr(inner, "name", None)
+            if missing and (missing == parent or missing.startswith(parent + ".")):
+                return None  # the package itself is broken, not a dependency of it
+            return {"package": parent, "error": f"{type(inner).__name__}: {inner}"}
+        except BaseException:
+            return None
+    return None
+
+
 def main():
     name, path, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
     report = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -82,6 +105,7 @@ def main():
         except BaseException as exc:  # SystemExit from a module is an import failure too
             result["error"] = f"{type(exc).__name__}: {exc}"
             result["traceback"] = traceback.format_exc(limit=-8)
+            result["parent_error"] = _parent_error(name, exc)
     faulthandler.cancel_dump_traceback_later()
     loader.create_module = original
     result["gil_enabled"] = sys._is_gil_enabled()

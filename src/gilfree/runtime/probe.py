@@ -15,6 +15,10 @@ faulthandler on, in its own process group (killed as a group on timeout or Ctrl-
 - ``gil-disabled``: the import succeeded and the module declared it can run without the GIL
 - ``gil-enabled``: importing the module re-enabled the GIL (it lacks ``Py_mod_gil``)
 - ``import-error``: the import raised; ``detail`` is the exception
+- ``not-checked``: the import failed only because a package above the module (not the
+  top-level one) needs a module that is not installed, such as a test package's optional
+  test dependency; ``detail`` names the package and what it needs. The module's own code
+  never ran, so nothing is known about it (it is not a failing module of its distribution)
 - ``crashed``: the child died (``detail``: the signal, then faulthandler's stack)
 - ``timeout``: the import did not finish in time (``detail``: where it was stuck)
 """
@@ -38,9 +42,10 @@ from .venv import temporary_directory
 GIL_DISABLED = "gil-disabled"
 GIL_ENABLED = "gil-enabled"
 IMPORT_ERROR = "import-error"
+NOT_CHECKED = "not-checked"
 CRASHED = "crashed"
 TIMEOUT = "timeout"
-OUTCOMES = (GIL_DISABLED, GIL_ENABLED, IMPORT_ERROR, CRASHED, TIMEOUT)
+OUTCOMES = (GIL_DISABLED, GIL_ENABLED, IMPORT_ERROR, NOT_CHECKED, CRASHED, TIMEOUT)
 
 _CHILD_SOURCE = (Path(__file__).with_name("_probe_child.py")).read_text(encoding="utf-8")
 _MAX_STACK_LINES = 40
@@ -117,6 +122,11 @@ def classify(module: str, path: str, result: ProcessResult, timeout: float) -> M
         detail = f"exited with status {result.returncode} before reporting" + (f"\n{tail}" if tail else "")
         return ModuleProbe(module, path, tag, CRASHED, detail)
     if "error" in data:
+        parent = data.get("parent_error")
+        if isinstance(parent, dict) and parent.get("package") and not data.get("gil_enabled"):
+            return ModuleProbe(module, path, tag, NOT_CHECKED,
+                               f"not checked: its package {parent['package']} does not import "
+                               f"({parent.get('error', '')})")
         return ModuleProbe(module, path, tag, IMPORT_ERROR, data["error"])
     outcome, detail = _gil_detail(data, module)
     loaded = data.get("file")
