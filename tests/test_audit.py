@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -235,3 +237,40 @@ def test_numpy_from_pypi_keeps_the_gil_disabled(ft_python: Path) -> None:
     assert numpy.outcome == "keeps-gil-disabled", numpy.detail
     assert len(numpy.modules) > 10 and not numpy.gil_modules
     assert all(m.abi_tag.startswith("cpython-31") and "t-" in m.abi_tag for m in numpy.modules)
+
+
+@pytest.mark.ft
+@pytest.mark.skipif(bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+                    reason="three throwaway venvs: run once, in the default-interpreter pass")
+def test_python_version_all_audits_on_each_series(cext_builder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """One result per (package, release, Python) and a column per Python."""
+    from gilfree.runtime import bootstrap
+
+    pythons = {}
+    for series in ("3.13t", "3.14t", "3.15t"):
+        try:
+            pythons[series] = bootstrap.find_ft_python(series, build=False)
+        except InterpreterError as exc:
+            if os.environ.get("GILFREE_REQUIRE_FT") == "1":
+                pytest.fail(f"{series} required: {exc}")
+            pytest.skip(f"{series} not built here: {exc}")
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    for series, python in pythons.items():
+        for wheel in cext_builder.build_all(python, tmp_path / series).glob("ftr_undeclared-*.whl"):
+            shutil.copy(wheel, wheels)
+    for key, value in {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels), "PIP_CONFIG_FILE": os.devnull}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("GILFREE_PYTHON", raising=False)
+    assert main(["audit", "ftr-undeclared", "--python-version", "all", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    got = sorted((r["package"], r["version"], r["python"][:5], r["outcome"]) for r in doc["results"])
+    assert got == [("ftr-undeclared", "1.0", f"3.{m}.", "re-enables-gil") for m in (13, 14, 15)]
+    assert len(doc["pythons"]) == 3
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["audit", "ftr-undeclared", "--python-version", "all"]) == 1
+    table = capsys.readouterr().out
+    assert "GIL audit per Python version" in table and table.count("re-enables-gil") == 3
+    assert main(["audit", "ftr-undeclared", "--python-version", "3.15t", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["results"][0]["python"].startswith("3.15")

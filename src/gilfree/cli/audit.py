@@ -19,7 +19,8 @@ from ..runtime.venv import temporary_directory
 from ..verdicts.model import AuditResult
 from ..verdicts.serialize import document
 from .common import add_format_option, console, err_console, positive_int
-from .python import resolve_python
+from ..runtime import bootstrap
+from ..runtime.bootstrap import version_arg
 
 EPILOG = """\
 outcomes: keeps-gil-disabled (every extension module declares it runs without the GIL),
@@ -67,8 +68,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "pylock.toml or requirements file (a directory: found as `gilfree deps` does)")
     p.add_argument("--env", action="store_true",
                    help="audit what is installed for --python (no venv, nothing installed)")
-    p.add_argument("--python", metavar="PATH",
-                   help="free-threaded interpreter (default: found or built, see `gilfree python`)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--python", metavar="PATH",
+                       help="free-threaded interpreter (default: found or built, see `gilfree python`)")
+    where.add_argument("--python-version", type=version_arg, metavar="{3.13t,3.14t,3.15t,all}",
+                       help="audit on this free-threaded series (found or built); `all`: on each, a "
+                            "column per Python (default: the newest final release found or buildable)")
     p.add_argument("--allow-build", action="store_true",
                    help="let pip build sdists (default: wheels only); built packages are marked")
     p.add_argument("--timeout", type=positive_float, default=60.0, metavar="SECONDS",
@@ -107,27 +112,47 @@ def run(args: argparse.Namespace) -> int:
 
     for entry in wanted.skipped:
         err_console.print(f"[yellow]not audited:[/yellow] {escape(entry)}")
+    if args.env and args.python_version == "all":
+        raise BadInput("--env audits one environment: give --python or one --python-version")
+    results: list[AuditResult] = []
     try:
         with cleanup_on_signals(), temporary_directory("gilfree-audit-input-") as tmp:
-            python = resolve_python(args.python)
-            if args.env:
-                results = audit_environment(python=python, timeout=args.timeout, jobs=args.jobs,
-                                            progress=progress)
-            else:
-                results = audit_packages(list(wanted.requirements), python=python,
-                                         allow_build=args.allow_build, timeout=args.timeout,
-                                         jobs=args.jobs, progress=progress,
-                                         pip_args=_pip_args(wanted, tmp))
+            pythons = interpreters(args.python, args.python_version)
+            for python in pythons:
+                if len(pythons) > 1:
+                    progress(f"auditing on {python}")
+                if args.env:
+                    results += audit_environment(python=python, timeout=args.timeout, jobs=args.jobs,
+                                                 progress=progress)
+                else:
+                    results += audit_packages(list(wanted.requirements), python=python,
+                                              allow_build=args.allow_build, timeout=args.timeout,
+                                              jobs=args.jobs, progress=progress,
+                                              pip_args=_pip_args(wanted, tmp))
     except Terminated:
         err_console.print("gilfree: terminated")
         return 143
     if args.format == "json":
-        sys.stdout.write(json.dumps(document("audit", results, python=str(python)), indent=2) + "\n")
+        doc = document("audit", results, python=str(pythons[0]) if len(pythons) == 1 else None,
+                       pythons=[str(p) for p in pythons])
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     elif args.format == "markdown":
         sys.stdout.write(markdown(results))
+    elif len(pythons) > 1:
+        print_matrix(results)
     else:
         print_table(results)
     return exit_code(results, args.fail_on)
+
+
+def interpreters(python: str | None, version: str | None) -> list[Path]:
+    """``--python``, else the ``--python-version`` series (each of them for ``all``), else
+    the default interpreter; found or built as ``gilfree python`` does."""
+    if python:
+        return [Path(python)]
+    if version == "all":
+        return [path for _, path in bootstrap.resolve("all", build=True)]  # type: ignore[misc]
+    return [bootstrap.find_ft_python(version)]
 
 
 def _pip_args(wanted: AuditInput, tmp: Path) -> list[str]:
@@ -170,13 +195,47 @@ def print_table(results: list[AuditResult]) -> None:
     console.print(table)
 
 
+def print_matrix(results: list[AuditResult]) -> None:
+    """One row per package, one column per Python: the outcome there, and the release pip
+    installed there (the newest with a wheel for that Python: it may differ per column)."""
+    pythons = list(dict.fromkeys(r.python for r in results))
+    table = Table(title="GIL audit per Python version", show_lines=True)
+    table.add_column("package", no_wrap=True)
+    for python in pythons:
+        table.add_column(f"Python {python}")
+    by: dict[str, dict[str, AuditResult]] = {}
+    for r in results:
+        by.setdefault(_name(r), {})[r.python] = r
+    for name, cells in by.items():
+        row: list[Text | str] = [Text(name, style="bold")]
+        for python in pythons:
+            r = cells.get(python)
+            if r is None:
+                row.append("-")
+                continue
+            cell = Text.assemble((r.outcome, STYLES.get(r.outcome, "")), f" {r.version or ''}".rstrip())
+            if r.gil_modules:
+                cell.append("\n" + ", ".join(r.gil_modules), style="red")
+            elif r.outcome != "keeps-gil-disabled" and r.detail:
+                cell.append("\n" + r.detail.splitlines()[0], style="dim")
+            row.append(cell)
+        table.add_row(*row)
+    console.print(table)
+
+
 def markdown(results: list[AuditResult]) -> str:
     """A GitHub-flavoured table (pipes escaped), for pasting into an issue or a PR."""
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
-    python = next((r.python for r in results if r.python), "")
-    lines = [f"GIL audit on Python {python}", "",
+    pythons = list(dict.fromkeys(r.python for r in results if r.python))
+    if len(pythons) > 1:  # one table, a Python column
+        lines = ["GIL audit on Python " + ", ".join(pythons), "",
+                 "| package | Python | version | outcome | ext. modules | detail |", "|---|---|---|---|---|---|"]
+        lines += [f"| {cell(_name(r))} | {r.python} | {r.version or '-'} | {r.outcome} | {_modules_cell(r)} "
+                  f"| {cell(r.detail)} |" for r in results]
+        return "\n".join(lines) + "\n"
+    lines = [f"GIL audit on Python {pythons[0] if pythons else ''}".strip(), "",
              "| package | version | outcome | ext. modules | detail |", "|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| {cell(_name(r))} | {r.version or '-'} | {r.outcome} | {_modules_cell(r)} "
