@@ -39,9 +39,13 @@ def test_candidates_are_the_top_ft_wheel_packages_not_yet_audited(tmp_path: Path
         ("ftr-two", Verdict.FT_WHEEL), ("ftr-single", Verdict.FT_WHEEL)])
     with store:
         assert audit_candidates(store, run, 2, "3.13") == [("ftr-declared", "1.0"), ("ftr-two", "1.0")]
-        save_audit(store, "ftr-declared", AuditResult("ftr-declared", "1.0", "keeps-gil-disabled"))
+        save_audit(store, "ftr-declared", AuditResult("ftr-declared", "1.0", "keeps-gil-disabled", python="3.13.5t"))
         # an audited release still counts towards the top 2
         assert audit_candidates(store, run, 2, "3.13") == [("ftr-two", "1.0")]
+        # ... on that Python only: each series is audited on its own
+        save_audit(store, "ftr-two", AuditResult("ftr-two", "1.0", "re-enables-gil", python="3.14.7t"))
+        assert audit_candidates(store, run, 2, "3.13") == [("ftr-two", "1.0")]
+        assert set(audit_data(store)["ftr-two"]) == {"3.14"}
 
 
 @pytest.mark.ft
@@ -54,7 +58,9 @@ def test_audit_top_fills_the_store_and_the_site(tmp_path: Path, ft_python: Path,
             ("ftr-declared", "keeps-gil-disabled"), ("ftr-two", "re-enables-gil")]
         saved = audit_data(store)
         assert set(saved) == {"ftr-declared", "ftr-two"}
-        assert {m["module"] for m in saved["ftr-two"]["modules"] if m["outcome"] == "gil-enabled"} == \
+        [series] = saved["ftr-two"]  # one audit per package and Python series
+        assert series == results[0].python[:4]
+        assert {m["module"] for m in saved["ftr-two"][series]["modules"] if m["outcome"] == "gil-enabled"} == \
             {"ftr_two._a", "ftr_two._b"}
         out = tmp_path / "site"
         build_site(load_site_data(store, {}), out)
@@ -64,4 +70,22 @@ def test_audit_top_fills_the_store_and_the_site(tmp_path: Path, ft_python: Path,
     assert "re-enables the GIL: ftr_two._a, ftr_two._b" in page
     assert "Not audited yet" in (out / "p" / "ftr-single.html").read_text()
     records = json.loads((out / "data" / "packages.json").read_text())["results"]
-    assert {r["name"]: (r["audit"] or {}).get("outcome") for r in records}["ftr-declared"] == "keeps-gil-disabled"
+    audits = {r["name"]: r["audits"] for r in records}
+    assert audits["ftr-declared"][series]["outcome"] == "keeps-gil-disabled" and audits["ftr-single"] == {}
+
+
+def test_audits_stored_before_per_python_keys_keep_their_series(tmp_path: Path) -> None:
+    """Migration 5 keys audits by (package, Python series), taken from each audit's data."""
+    import sqlite3
+
+    from gilfree.store.schema import MIGRATIONS, migrate
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, MIGRATIONS[:4])
+    conn.execute("INSERT INTO packages (id, name) VALUES (1, 'numpy')")
+    data = json.dumps({"package": "numpy", "version": "2.4.6", "outcome": "keeps-gil-disabled", "python": "3.13.5t"})
+    conn.execute("INSERT INTO audits VALUES (1, '2.4.6', 'keeps-gil-disabled', ?, '2026-11-01')", (data,))
+    assert migrate(conn) == len(MIGRATIONS)
+    assert conn.execute("SELECT package_id, python, version FROM audits").fetchall() == [(1, "3.13", "2.4.6")]
+    conn.close()

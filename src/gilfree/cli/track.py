@@ -8,6 +8,7 @@ from pathlib import Path
 
 
 from ..commands.track import TrackResult, track
+from ..runtime.bootstrap import version_arg
 from ..store.db import Store, default_db_path
 from ..store.ranking import MAX_TOP, load_ranking
 from ..store.read import snapshot, status_data
@@ -60,8 +61,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="then install the top N packages that have free-threaded wheels for this "
                         "machine in a free-threaded interpreter and record which re-enable the GIL "
                         "(the site's runtime column; a release already audited is kept)")
-    p.add_argument("--audit-python", metavar="PATH",
-                   help="free-threaded interpreter for --audit-top (default: found or built)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--audit-python", metavar="PATH", action="append",
+                       help="free-threaded interpreter for --audit-top (repeatable)")
+    which.add_argument("--audit-python-version", type=version_arg, metavar="{3.13t,3.14t,3.15t,all}",
+                       action="append",
+                       help="audit on this series (repeatable; found or built; default: every "
+                            "free-threaded Python found here, see `gilfree python --list`)")
     add_target_options(p)
     add_index_options(p)
     p.set_defaults(func=run)
@@ -82,19 +88,33 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.complete else 3
 
 
+def audit_pythons(args: argparse.Namespace) -> list[str]:
+    """The interpreters of ``--audit-top``: those named, else each series asked for (found
+    or built), else every free-threaded Python found (one per series, never building)."""
+    from ..runtime import bootstrap
+
+    if args.audit_python:
+        return list(args.audit_python)
+    if args.audit_python_version:
+        series = [s for v in args.audit_python_version for s in
+                  (bootstrap.SUPPORTED if v == "all" else (v.removesuffix("t"),))]
+        return [str(bootstrap.find_ft_python(s)) for s in dict.fromkeys(series)]
+    found = {r.version: r.path for r in bootstrap.list_pythons() if r.path is not None}
+    return [str(path) for _, path in sorted(found.items())] or [str(bootstrap.find_ft_python())]
+
+
 def _audit(store: Store, result: TrackResult, args: argparse.Namespace) -> None:
     from ..commands.track import audit_top
-    from ..runtime.bootstrap import find_ft_python
 
-    python = args.audit_python or str(find_ft_python())
-    if err_console.is_terminal:
-        with err_console.status("auditing") as spinner:
-            audits = audit_top(store, result.run, args.audit_top, python=python, progress=spinner.update)
-    else:
-        audits = audit_top(store, result.run, args.audit_top, python=python)
-    gil = [a for a in audits if a.outcome == "re-enables-gil"]
-    console.print(f"audited {len(audits)} package(s) on {python}: {len(gil)} re-enable the GIL"
-                  + "".join(f"\n  {a.package} {a.version}: {', '.join(a.gil_modules)}" for a in gil))
+    for python in audit_pythons(args):
+        if err_console.is_terminal:
+            with err_console.status(f"auditing on {python}") as spinner:
+                audits = audit_top(store, result.run, args.audit_top, python=python, progress=spinner.update)
+        else:
+            audits = audit_top(store, result.run, args.audit_top, python=python)
+        gil = [a for a in audits if a.outcome == "re-enables-gil"]
+        console.print(f"audited {len(audits)} package(s) on {python}: {len(gil)} re-enable the GIL"
+                      + "".join(f"\n  {a.package} {a.version}: {', '.join(a.gil_modules)}" for a in gil))
 
 
 def _with_progress(work: Callable[[Callable[[str], None]], TrackResult]) -> TrackResult:

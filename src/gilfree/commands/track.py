@@ -213,7 +213,7 @@ def audit_candidates(store: Store, run: Run, n: int, python_version: str) -> lis
     column, ft = run.targets.index(target.name), CODES[Verdict.FT_WHEEL]
     top = [(row.name, row.version) for row in snapshot(store, run.id)
            if row.verdicts and row.version and row.verdicts[column] == ft][:n]
-    done = audited_versions(store)
+    done = audited_versions(store, python_version)
     return [(name, version) for name, version in top if done.get(name) != version]
 
 

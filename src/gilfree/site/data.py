@@ -26,7 +26,7 @@ from ..store.read import HistoryPoint, RunInfo
 from ..verdicts.history import DATA_VERSION, PackageHistory
 from ..verdicts.headline import Headline, count_headlines
 from ..verdicts.model import PythonSummary
-from ..verdicts.pystate import native_from_data, summarize_data
+from ..verdicts.pystate import display_order, native_from_data, summarize_data
 from .series import Computed, computed_series, measured_counts
 
 
@@ -47,17 +47,23 @@ class PackageRow:
     status: dict[str, Any] | None  # latest serialized PackageStatus
     curated: Curated | None
     history: tuple[HistoryPoint, ...] = ()
-    audit: dict[str, Any] | None = None  # measured: serialized AuditResult (track --audit-top)
+    # measured: serialized AuditResults (track --audit-top) by Python series ("3.14")
+    audits: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def runtime_on(self, python: str) -> str:
+        """The runtime GIL audit on one Python series in a few words, "" when not audited."""
+        audit = self.audits.get(python)
+        if not audit:
+            return ""
+        gil = [m["module"] for m in audit.get("modules", ()) if m.get("outcome") == "gil-enabled"]
+        if gil:
+            return "re-enables the GIL: " + ", ".join(gil)
+        return RUNTIME_LABELS.get(audit.get("outcome", ""), audit.get("outcome", ""))
 
     @property
     def runtime(self) -> str:
-        """The runtime GIL audit in a few words, "" when not audited."""
-        if not self.audit:
-            return ""
-        gil = [m["module"] for m in self.audit.get("modules", ()) if m.get("outcome") == "gil-enabled"]
-        if gil:
-            return "re-enables the GIL: " + ", ".join(gil)
-        return RUNTIME_LABELS.get(self.audit.get("outcome", ""), self.audit.get("outcome", ""))
+        """Every Python's audit in a few words ("3.14t: keeps the GIL disabled · …")."""
+        return " · ".join(f"{py}t: {self.runtime_on(py)}" for py in display_order(self.audits))
 
     @cached_property
     def pythons(self) -> dict[str, PythonSummary]:
@@ -174,7 +180,7 @@ def load_site_data(store: Store, overlay: dict[str, Curated]) -> SiteData:
     audits = audit_data(store)
     rows = [PackageRow(r.rank, r.name, r.downloads, r.version, r.verdicts, r.classifier,
                        statuses.get(r.name), overlay.get(r.name), tuple(histories.get(r.name, ())),
-                       audits.get(r.name))
+                       audits.get(r.name, {}))
             for r in read.snapshot(store, shown.id)]
     counts = read.verdict_counts(store, [run.id for run in daily])
     series = [_point(run, counts[run.id]) for run in daily]

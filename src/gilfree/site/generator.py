@@ -185,7 +185,7 @@ def _row_record(r: PackageRow) -> dict[str, Any]:
         "category": r.category, "verdicts": r.codes, "first_ft_version": r.first_ft_version,
         "classifier": r.classifier_text, "pure": status.get("pure"), "error": status.get("error"),
         "summary": r.summary, "checked_at": status.get("checked_at"),
-        "audit": r.audit,
+        "audits": r.audits,
         "pythons": [to_data(p) for p in r.pythons.values()],
         "curated": None if curated is None else [_fact_record(f) for f in curated.fact_sets()],
     }

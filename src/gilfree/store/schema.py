@@ -91,7 +91,31 @@ def _v4_histories(conn: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_serials, _v3_audits, _v4_histories)
+def _v5_audits_per_python(conn: sqlite3.Connection) -> None:
+    """One audit per package and Python series (``"3.14"``): a release can keep the GIL
+    disabled on one free-threaded Python and not on another, and pip may install another
+    release on each. Existing audits keep the series recorded in their own data."""
+    _run(conn, """
+        ALTER TABLE audits RENAME TO audits_v3;
+        CREATE TABLE audits (
+            package_id INTEGER NOT NULL REFERENCES packages (id),
+            python TEXT NOT NULL,           -- the series audited on, "3.14"
+            version TEXT,                   -- the release installed and probed there
+            outcome TEXT NOT NULL,          -- AuditResult.outcome
+            data TEXT NOT NULL,             -- AuditResult, serialize.to_data JSON
+            audited_at TEXT NOT NULL,
+            PRIMARY KEY (package_id, python)
+        );
+        INSERT INTO audits (package_id, python, version, outcome, data, audited_at)
+            SELECT package_id,
+                   coalesce(nullif(rtrim(substr(json_extract(data, '$.python'), 1,
+                       instr(substr(json_extract(data, '$.python'), 3), '.') + 1), '.'), ''), '?'),
+                   version, outcome, data, audited_at FROM audits_v3;
+        DROP TABLE audits_v3
+    """)
+
+
+MIGRATIONS: Sequence[Migration] = (_v1_initial, _v2_serials, _v3_audits, _v4_histories, _v5_audits_per_python)
 
 
 def user_version(conn: sqlite3.Connection) -> int:

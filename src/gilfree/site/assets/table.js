@@ -254,7 +254,7 @@
     pythons.forEach(function (py) { tr.appendChild(pythonCell(r, py)); });
     tr.appendChild(fact("first", "First ft wheel", r.first));
     tr.appendChild(classifierCell(r));
-    tr.appendChild(fact("runtime" + (/^re-enables/.test(r.runtime) ? " gil-on" : ""), "Runtime", r.runtime));
+    tr.appendChild(fact("runtime" + (/re-enables/.test(r.runtime) ? " gil-on" : ""), "Runtime", r.runtime));
     tr.appendChild(curatedCell(r));
     return tr;
   }
