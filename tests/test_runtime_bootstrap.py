@@ -113,13 +113,17 @@ print(sys._is_gil_enabled())
 """
 
 
+FT_VENVS = (".venv-ft", ".venv-ft313", ".venv-ft315")  # scripts/test: 3.14t, 3.13t, 3.15t
+
+
 def test_importing_gilfree_and_all_dependencies_keeps_the_gil_disabled(ft_python: Path) -> None:
-    venv_python = ROOT / ".venv-ft" / "bin" / "python"
-    python = venv_python if venv_python.exists() else ft_python
-    out = subprocess.run([str(python), "-W", "error::RuntimeWarning", "-c", IMPORT_ALL],
-                         capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "False"
+    """In every free-threaded venv scripts/test made (else the found interpreter)."""
+    venvs = [ROOT / v / "bin" / "python" for v in FT_VENVS if (ROOT / v / "bin" / "python").exists()]
+    for python in venvs or [ft_python]:
+        out = subprocess.run([str(python), "-W", "error::RuntimeWarning", "-c", IMPORT_ALL],
+                             capture_output=True, text=True, cwd=ROOT)
+        assert out.returncode == 0, f"{python}: {out.stderr[-2000:]}"
+        assert out.stdout.strip().splitlines()[-1] == "False", python
 
 
 def _record(version: str, source: str = "cache", path: str | None = "/x") -> PythonRecord:
