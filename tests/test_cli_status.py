@@ -179,3 +179,124 @@ def test_default_targets_are_all_judged(index_config) -> None:
         [status] = check_packages(client, [parse_request("markupsafe")], default_targets())
     assert len(status.targets) == 24
     assert status.for_target(select_targets(["3.13t-manylinux_x86_64"])[0]).first_ft_version == "3.0.0"
+
+
+# --- bad input is found before any work, one line, exit 2 ---------------------------------
+
+
+def _bad_cli(capsys, test_index, argv: list[str]) -> str:
+    test_index.reset_counters()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and err.startswith("gilfree: error: ")
+    assert test_index.requests() == []  # nothing was asked of the index: checked first
+    return err
+
+
+@pytest.mark.parametrize("make, fragment", [
+    (lambda p: p.mkdir() or p, "--output is a directory"),
+    (lambda p: p.write_text("") or p / "report.json", "is not a directory"),
+    (lambda p: p / "missing" / "report.json", "missing directories are not created"),
+])
+def test_an_output_that_cannot_be_written_fails_at_once(capsys, test_index, tmp_path, make, fragment) -> None:
+    out = make(tmp_path / "out")
+    err = _bad_cli(capsys, test_index, ["status", "six", "-o", str(out), *index_args(test_index, tmp_path)])
+    assert fragment in err
+
+
+def test_an_output_directory_without_permission(capsys, test_index, tmp_path, monkeypatch) -> None:
+    """Root may write anywhere: the refusal is simulated where fsutil creates the probe."""
+    from gilfree import fsutil
+
+    real_open = os.open
+
+    def deny(path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        if str(path).startswith(str(tmp_path / "ro")):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    (tmp_path / "ro").mkdir()
+    monkeypatch.setattr(fsutil.os, "open", deny)
+    err = _bad_cli(capsys, test_index, ["status", "six", "-o", str(tmp_path / "ro" / "r.json"),
+                                        *index_args(test_index, tmp_path)])
+    assert "permission denied" in err
+
+
+def test_output_goes_through_a_symlink(test_index, tmp_path) -> None:
+    real = tmp_path / "reports" / "six.json"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    assert main(["status", "six", "-f", "json", "-o", str(link), *index_args(test_index, tmp_path)]) == 0
+    assert link.is_symlink() and json.loads(real.read_text())["results"][0]["name"] == "six"
+
+
+@pytest.mark.parametrize("targets", [[""], [","], [" , ,"], ["", ""]])
+def test_an_empty_target_list_is_bad_input(capsys, test_index, tmp_path, targets) -> None:
+    """A CI gate fed an empty variable used to run zero targets and pass ("ready")."""
+    argv = ["status", "six", *[a for t in targets for a in ("--target", t)], *index_args(test_index, tmp_path)]
+    assert "names no target" in _bad_cli(capsys, test_index, argv)
+
+
+def test_an_empty_target_variable_is_bad_input(capsys, test_index, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GILFREE_TARGET", "")
+    assert "GILFREE_TARGET names no target" in _bad_cli(capsys, test_index,
+                                                          ["status", "six", *index_args(test_index, tmp_path)])
+
+
+@pytest.mark.parametrize("url", ["http://[::1/simple/", "http://", "https://:443/", "http://h:99999/",
+                                 "http://h:port/", "ftp://h/simple/", "http://h /simple/", "simple"])
+def test_a_malformed_index_url_is_bad_input(capsys, test_index, tmp_path, url) -> None:
+    argv = ["status", "six", *index_args(test_index, tmp_path), "--index-url", url]
+    assert "--index-url" in _bad_cli(capsys, test_index, argv)
+
+
+def test_malformed_urls_from_the_environment_name_the_variable(capsys, test_index, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("GILFREE_JSON_URL", "http://[::1/pypi/")
+    argv = ["status", "six", "--index-url", test_index.url, "--cache-dir", str(tmp_path / "c")]
+    assert "GILFREE_JSON_URL" in _bad_cli(capsys, test_index, argv)
+
+
+@pytest.mark.parametrize("value, offline", [("1", True), ("TRUE", True), ("yes", True), ("0", False),
+                                            ("false", False), ("No", False)])
+def test_boolean_variables(monkeypatch, value: str, offline: bool) -> None:
+    import argparse
+
+    monkeypatch.setenv("GILFREE_OFFLINE", value)
+    assert common.index_config(argparse.Namespace(offline=None)).offline is offline
+
+
+@pytest.mark.parametrize("value", ["maybe", "", "2", "on?"])
+def test_a_boolean_variable_that_is_neither_is_bad_input(capsys, test_index, tmp_path, monkeypatch, value) -> None:
+    monkeypatch.setenv("GILFREE_OFFLINE", value)
+    assert "GILFREE_OFFLINE must be one of 1, 0, true, false, yes, no" in _bad_cli(
+        capsys, test_index, ["status", "six", *index_args(test_index, tmp_path)])
+
+
+def test_a_fifo_as_from_file_does_not_block(capsys, test_index, tmp_path) -> None:
+    fifo = tmp_path / "names.txt"
+    os.mkfifo(fifo)  # no writer
+    start = time.monotonic()
+    assert "named pipe" in _bad_cli(capsys, test_index, ["status", "--from", str(fifo),
+                                                         *index_args(test_index, tmp_path)])
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/", "nul\0byte.txt"])
+def test_from_file_devices_directories_and_nul_bytes(capsys, test_index, tmp_path, path) -> None:
+    _bad_cli(capsys, test_index, ["status", "--from", path, *index_args(test_index, tmp_path)])
+
+
+def test_from_stdin_is_bounded_and_names_the_line(capsys, test_index, tmp_path, monkeypatch) -> None:
+    import io
+
+    from gilfree import fsutil
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"six\nnot a name!\n")))
+    assert "<stdin>:2: " in _bad_cli(capsys, test_index, ["status", "--from", "-", *index_args(test_index, tmp_path)])
+    monkeypatch.setattr(fsutil, "MAX_INPUT_BYTES", 10)
+    monkeypatch.setattr(fsutil.read_stream, "__defaults__", (10,))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"six\n" * 100)))
+    assert "<stdin>: too big" in _bad_cli(capsys, test_index, ["status", "--from", "-",
+                                                               *index_args(test_index, tmp_path)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -342,3 +343,72 @@ def test_audit_dependencies_fills_the_runtime_column(ft_python: Path, offline_pi
     assert set(audit["ftr-two"].gil_modules) == {"ftr_two._a", "ftr_two._b"}
     table = render(report, "table", show_all=True, audit=audit)
     assert "GIL stays off" in table and "GIL re-enabled by ftr_two._a, ftr_two._b" in table
+
+
+# --- hostile inputs and options: one line, exit 2, before any work -----------------------
+
+
+def _bad_deps(capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str) -> None:
+    assert main(["deps", *argv, "--no-cache", "--index-url", "http://127.0.0.1:9/simple/"]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_output_is_checked_before_the_input_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import gilfree.cli.deps as cli_deps
+
+    read: list[object] = []
+    monkeypatch.setattr(cli_deps, "load_input", lambda *a, **k: read.append(a))
+    req = tmp_path / "requirements.txt"
+    req.write_text("six\n")
+    _bad_deps(capsys, [str(req), "-o", str(tmp_path)], "--output is a directory")
+    _bad_deps(capsys, [str(req), "-o", str(req / "report.md")], "is not a directory")
+    _bad_deps(capsys, [str(req), "-o", str(tmp_path / "no" / "report.md")], "missing directories are not created")
+    assert read == [] and not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("target", ["", ",", " ,, "])
+def test_cli_empty_targets_are_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("six\n")
+    _bad_deps(capsys, [str(req), "--target", target], "--target names no target")
+
+
+def test_cli_hostile_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.mkfifo(tmp_path / "requirements.txt")  # no writer: a read would block forever
+    _bad_deps(capsys, [str(tmp_path / "requirements.txt")], "named pipe")
+    _bad_deps(capsys, [str(tmp_path)], "no uv.lock, poetry.lock")  # a FIFO is not a file to pick
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    _bad_deps(capsys, [str(tmp_path / "loop")], "symlink loop")
+    _bad_deps(capsys, [f"{tmp_path}/a\0b.txt"], "NUL byte")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "requirements.txt").write_text("-r /dev/zero\n")
+    _bad_deps(capsys, [str(other)], "requirements.txt:1: cannot read /dev/zero: is a character device")
+
+
+@pytest.mark.parametrize("name, text", [
+    ("pyproject.toml", '[project]\nname = "x"\ndependencies = []\nx = ' + "[" * 500 + "]" * 500 + "\n"),
+    ("uv.lock", "version = 1\n" + ".".join(["k"] * 1000) + " = 1\n"),
+    ("poetry.lock", "[metadata]\nx = " + "{a = " * 450 + "1" + "}" * 450 + "\n"),
+    ("pylock.toml", 'lock-version = "1.0"\n[' + ".".join(["t"] * 1200) + "]\n"),
+])
+def test_cli_deep_toml_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str) -> None:
+    (tmp_path / name).write_text(text)
+    _bad_deps(capsys, [str(tmp_path / name)], f"{name}: TOML nested too deeply")
+
+
+def test_cli_python_that_prints_another_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fake = tmp_path / "python"
+    fake.write_text('#!/bin/sh\necho \'{"python": "3.13.0", "dists": {"six": "1.0"}}\'\n')
+    fake.chmod(0o755)
+    _bad_deps(capsys, ["--python", str(fake)], 'environment report gilfree cannot read: no "dists" list')
+
+
+def test_cli_malformed_index_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text("six\n")
+    assert main(["deps", str(req), "--no-cache", "--index-url", "http://[::1/simple/"]) == 2
+    assert "--index-url is not a valid URL" in capsys.readouterr().err

@@ -63,3 +63,66 @@ def test_unknown_or_missing_paths(tmp_path: Path) -> None:
         load_input(tmp_path / "deps.cfg")
     (tmp_path / "deps.cfg").write_text("flask\n")
     assert load_input(tmp_path / "deps.cfg", kind="requirements").requirements[0].name == "flask"
+
+
+# --- a --python that is some other program ------------------------------------------------
+
+import time  # noqa: E402
+
+from gilfree.inputs import environment  # noqa: E402
+
+
+def _fake(tmp_path: Path, script: str) -> str:
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\n" + script)
+    fake.chmod(0o755)
+    return str(fake)
+
+
+@pytest.mark.parametrize("printed, fragment", [
+    ('[1, 2]', "a JSON list, not an object"),
+    ('{"python": "3.13.0"}', 'no "dists" list'),
+    ('{"python": 3, "dists": []}', 'no "python" version'),
+    ('{"python": "3.13.0", "dists": [{"name": "a"}]}', "dists[0] has no version"),
+    ('{"python": "3.13.0", "dists": [{"name": "a", "version": "1", "requires": "b"}]}',
+     "dists[0].requires is not a list of strings"),
+    ('{"python": "3.13.0", "dists": [7]}', "dists[0] is not an object"),
+    ('{"python": "3.13.0", "dists": [{"name": "a", "version": "1", "requires": [], "direct_url": 5}]}',
+     "direct_url is not a string"),
+    ("[" * 100_000 + "]" * 100_000, "could not list its distributions"),
+])
+def test_a_report_of_another_shape_is_one_bad_input_line(tmp_path: Path, printed: str, fragment: str) -> None:
+    (tmp_path / "out.json").write_text(printed)
+    python = _fake(tmp_path, f"cat '{tmp_path / 'out.json'}'\n")
+    with pytest.raises(BadInput) as info:
+        load_input(python=python)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_endless_output_is_cut_and_the_child_killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(environment, "MAX_OUTPUT", 1 << 20)
+    python = _fake(tmp_path, "exec cat /dev/zero\n")
+    start = time.monotonic()
+    with pytest.raises(BadInput, match="printed more than"):
+        load_input(python=python)
+    assert time.monotonic() - start < 10
+
+
+def test_an_editable_install_and_odd_direct_urls(tmp_path: Path) -> None:
+    report = {"python": "3.13.0", "dists": [
+        {"name": "mine", "version": "0.1", "requires": ["six"],
+         "direct_url": '{"url": "file:///src", "dir_info": {"editable": true}}'},
+        {"name": "six", "version": "1.0", "requires": [], "direct_url": '{"dir_info": []}'},
+        {"name": "deep", "version": "1.0", "requires": ["not a requirement!"],
+         "direct_url": "[" * 100_000 + "]" * 100_000},
+    ]}
+    import json
+
+    project = environment.environment_from_report("/venv/bin/python", json.dumps(report).encode())
+    assert [u.reason.split(":")[0] for u in project.unchecked] == ["editable install", "direct URL"]
+    assert project.name == "python 3.13.0"
+
+
+def test_a_nul_byte_in_python_is_bad_input() -> None:
+    with pytest.raises(BadInput, match="NUL byte"):
+        load_input(python="/usr/bin/python\0x")

@@ -239,3 +239,21 @@ def test_wrong_types_are_one_line_bad_input(tmp_path: Path, name: str, text: str
     with pytest.raises(BadInput) as info:
         load_input(tmp_path / name)
     assert "\n" not in str(info.value) and str(tmp_path / name) in str(info.value)
+
+
+@pytest.mark.parametrize("name, text", [
+    ("pylock.toml", 'lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = "six"\nversion = "1.0"\n'
+                    "marker = \"python_version >>> '3'\"\n"
+                    'sdist = { url = "https://x/six-1.0.tar.gz", hashes = { sha256 = "00" } }\n'),
+    ("uv.lock", 'version = 1\n[[package]]\nname = "a"\nsource = { virtual = "." }\n'
+                "dependencies = [{ name = \"b\", marker = \"python_version >>> '3'\" }]\n"),
+    ("poetry.lock", "[metadata]\n[[package]]\nname = \"a\"\nversion = \"1\"\nmarkers = \"os_name ==\"\n"),
+    ("pyproject.toml", '[project]\nname = "x"\ndependencies = ["requests >= 1 <2"]\n'),
+])
+def test_parser_caret_diagrams_are_cut_to_one_line(tmp_path: Path, name: str, text: str) -> None:
+    """packaging's errors are three lines (message, text, caret): only the message is shown."""
+    (tmp_path / name).write_text(text)
+    with pytest.raises(BadInput) as info:
+        load_input(tmp_path / name)
+    message = str(info.value)
+    assert "\n" not in message and "\\n" not in message and "^" not in message, message

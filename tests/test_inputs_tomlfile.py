@@ -71,3 +71,42 @@ def test_without_a_memo_dir_nothing_is_kept(parses: list[str], tmp_path: Path, m
     tomlfile.load_toml(lock)
     tomlfile.load_toml(lock)
     assert len(parses) == 2 and not (tmp_path / "cache").exists()
+
+
+# --- bounded recursion: hostile nesting in every TOML format -----------------------------
+
+from gilfree.inputs import load_input  # noqa: E402
+
+HOSTILE = {
+    "arrays 500 deep": "evil = " + "[" * 500 + "]" * 500 + "\n",
+    "inline tables 500 deep": "evil = " + "{a = " * 500 + "1" + "}" * 500 + "\n",
+    "a dotted key of 1,000 parts": ".".join(["k"] * 1000) + " = 1\n",
+    "a dotted key of 5,000 parts": ".".join(["k"] * 5000) + " = 1\n",
+    "a table header of 1,500 parts": "[" + ".".join(["t"] * 1500) + "]\n",
+}
+VALID = {
+    "pyproject.toml": '[project]\nname = "x"\ndependencies = ["six"]\n',
+    "uv.lock": 'version = 1\n[[package]]\nname = "x"\nversion = "0.1"\nsource = { virtual = "." }\n',
+    "poetry.lock": '[[package]]\nname = "six"\nversion = "1.0"\n[metadata]\nlock-version = "2.0"\n',
+    "pylock.toml": ('lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = "six"\nversion = "1.0"\n'
+                    'sdist = { url = "https://x/six-1.0.tar.gz", hashes = { sha256 = "00" } }\n'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_deep_toml_is_bad_input_naming_the_file(tmp_path: Path, name: str, case: str) -> None:
+    """tomli recursed into a RecursionError (a traceback) in all four formats."""
+    path = tmp_path / name
+    path.write_text(HOSTILE[case] + VALID[name] if case.startswith("a table") else VALID[name] + HOSTILE[case])
+    with pytest.raises(BadInput, match="nested too deeply") as info:
+        load_input(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}") and "\n" not in message
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_the_valid_documents_above_read(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text(VALID[name])
+    assert load_input(path) is not None

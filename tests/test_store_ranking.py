@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,30 @@ def test_missing_empty_and_binary_files(tmp_path: Path):
 def test_top_must_be_positive():
     with pytest.raises(BadInput, match="at least 1"):
         load_ranking(top=0)
+
+
+# --- hostile package lists: one BadInput line, never a traceback or a hang ---------------
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("[" * 100_000 + "]" * 100_000, "not a project name"),  # not JSON-shaped: read as a name list
+    ("{" * 100_000, "invalid JSON"),
+    ('{"rows": ' + "[" * 5_000 + "]" * 5_000 + "}", "nested too deeply"),
+    ('{"rows": [' + " " * 200_000 + "]}", "lists no packages"),
+    ("numpy\n" + "x" * 100_000 + "!\n", "not a project name"),
+])
+def test_hostile_lists(tmp_path: Path, content: str, fragment: str) -> None:
+    path = tmp_path / "top.json"
+    path.write_text(content)
+    with pytest.raises(BadInput) as info:
+        load_ranking(path)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 1000
+    assert fragment in str(info.value)
+
+
+def test_a_fifo_or_device_as_the_list(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "top.txt")
+    with pytest.raises(BadInput, match="named pipe"):
+        load_ranking(tmp_path / "top.txt")
+    with pytest.raises(BadInput, match="character device"):
+        load_ranking("/dev/zero")

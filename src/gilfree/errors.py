@@ -5,9 +5,25 @@ from __future__ import annotations
 
 def first_line(exc: BaseException, empty: str | None = None) -> str:
     """An exception's message cut to one line (messages of one line are the rule here);
-    ``empty`` (else the exception's type) when it has none."""
+    ``empty`` (else the exception's type) when it has none.
+
+    packaging's parse errors are three lines (the message, the text, a caret under the
+    place): only the message is kept."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else empty or type(exc).__name__
+
+
+def clip(text: str, limit: int = 200) -> str:
+    """A user's value shortened for a message (a 100,000-character line is not shown whole)."""
+    return text if len(text) <= limit else f"{text[: limit - 20]}…{text[-19:]}"
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``, ``\\x1b``):
+    what a user's file name or value becomes inside a one-line message."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class GilfreeError(Exception):
@@ -17,17 +33,21 @@ class GilfreeError(Exception):
 
 
 class BadInput(GilfreeError):
-    """The user gave us something we cannot read: a file, a line, a value (exit 2)."""
+    """The user gave us something we cannot read: a file, a line, a value (exit 2).
+
+    The message is one line naming the file (and line) or the value: ``PATH:LINE: what``."""
 
     exit_code = 2
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
         self.path = path
         self.line = line
+        self.problem = one_line(message)  # the message without the path and line
         where = ""
         if path is not None:
             where = f"{path}:{line}: " if line is not None else f"{path}: "
-        super().__init__(f"{where}{message}")
+        # one line, always: a file name or value may hold a newline or a terminal escape
+        super().__init__(one_line(f"{where}{message}"))
 
 
 class IncompleteError(GilfreeError):

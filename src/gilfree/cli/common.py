@@ -11,11 +11,13 @@ import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..errors import BadInput
+from ..errors import BadInput, clip, first_line, one_line
+from ..fsutil import check_path, loads_toml, read_text
 from ..index.config import PYPI_JSON, PYPI_SIMPLE, ExtraIndex, IndexConfig, default_cache_dir
 from ..index.nightly import default_nightly_indexes
 from ..index.nightly import nightly_indexes as nightly_list
@@ -44,29 +46,80 @@ def progress_bar() -> Progress:
 
 
 def _project_settings() -> dict[str, Any]:
-    """``[tool.gilfree]`` of ./pyproject.toml, if there is one."""
+    """``[tool.gilfree]`` of ./pyproject.toml, if there is one (a regular file)."""
     path = Path("pyproject.toml")
-    if not path.is_file():
+    if not os.path.isfile(path):
         return {}
-    import tomli
-
     try:
-        data = tomli.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomli.TOMLDecodeError, UnicodeDecodeError):
+        data = loads_toml(read_text(path), str(path))
+    except BadInput:
         return {}  # a broken project file is the deps command's to report, not ours
-    settings = data.get("tool", {}).get("gilfree", {})
+    tool = data.get("tool")
+    settings = tool.get("gilfree", {}) if isinstance(tool, dict) else {}
     return settings if isinstance(settings, dict) else {}
 
 
 def setting(args: argparse.Namespace, name: str, default: Any = None) -> Any:
     """A flag value, else ``GILFREE_<NAME>``, else ``[tool.gilfree] name``, else default."""
+    return setting_from(args, name, default)[0]
+
+
+def setting_from(args: argparse.Namespace, name: str, default: Any = None) -> tuple[Any, str]:
+    """``setting`` and where it came from, for messages: ``--flag-name``,
+    ``GILFREE_NAME``, ``[tool.gilfree] name`` or ``default``."""
     value = getattr(args, name, None)
     if value not in (None, [], ()):
-        return value
-    env = os.environ.get(f"GILFREE_{name.upper()}")
+        return value, f"--{name.replace('_', '-')}"
+    variable = f"GILFREE_{name.upper()}"
+    env = os.environ.get(variable)
     if env is not None:
-        return env
-    return _project_settings().get(name.replace("_", "-"), default)
+        return env, variable
+    key = name.replace("_", "-")
+    settings = _project_settings()
+    if key in settings:
+        return settings[key], f"[tool.gilfree] {key}"
+    return default, "default"
+
+
+_TRUE = frozenset({"1", "true", "yes"})
+_FALSE = frozenset({"0", "false", "no"})
+
+
+def boolean(value: Any, where: str) -> bool:
+    """A yes/no setting: a bool, or one of 1/0/true/false/yes/no (any case); anything
+    else is BadInput naming ``where`` (``GILFREE_OFFLINE=maybe`` never silently means no)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise BadInput(f"{where} must be one of 1, 0, true, false, yes, no; got {clip(one_line(str(value)))!r}")
+
+
+def http_url(value: Any, where: str) -> str:
+    """An http(s) URL with a host (and a port that is a number, if any), checked with
+    ``urllib.parse`` before any request: ``http://[::1/simple/`` or ``http://`` is bad
+    input (exit 2), not an index error (exit 3)."""
+    if not isinstance(value, str):
+        raise BadInput(f"{where} must be an http(s) URL, got {clip(one_line(repr(value)))}")
+    shown = clip(one_line(value))
+    if not value.isprintable() or any(c.isspace() for c in value):
+        raise BadInput(f"{where} must be an http(s) URL without spaces or control characters, got {shown!r}")
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # ValueError when not a number in 0-65535
+        host = parts.hostname
+    except ValueError as exc:
+        raise BadInput(f"{where} is not a valid URL ({first_line(exc)}): {shown!r}") from None
+    if parts.scheme not in ("http", "https"):
+        raise BadInput(f"{where} must be an http(s) URL, got {shown!r}")
+    if not host:
+        raise BadInput(f"{where} has no host: {shown!r}")
+    if port == 0:
+        raise BadInput(f"{where} has port 0: {shown!r}")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -106,12 +159,13 @@ def add_index_options(parser: argparse.ArgumentParser) -> None:
 
 
 def index_config(args: argparse.Namespace) -> IndexConfig:
-    index_url = setting(args, "index_url", PYPI_SIMPLE)
-    if not str(index_url).startswith(("http://", "https://")):
-        raise BadInput(f"--index-url must be an http(s) URL, got {index_url!r}")
-    index_url = index_url.rstrip("/") + "/"
-    json_url = setting(args, "json_url")
-    if json_url is None:
+    index_url, where = setting_from(args, "index_url", PYPI_SIMPLE)
+    index_url = http_url(index_url, where).rstrip("/") + "/"
+    json_url, where = setting_from(args, "json_url")
+    if json_url is not None:
+        if json_url != "":  # "": no JSON API (no classifiers), as before
+            json_url = http_url(json_url, where)
+    else:
         if index_url == PYPI_SIMPLE:
             json_url = PYPI_JSON
         elif index_url.endswith("/simple/"):
@@ -120,24 +174,34 @@ def index_config(args: argparse.Namespace) -> IndexConfig:
     env_extra = os.environ.get("GILFREE_EXTRA_INDEX_URL")
     if not extras and env_extra:
         extras = env_extra.split()
+    where = "--extra-index-url" if getattr(args, "extra_index_url", None) else "GILFREE_EXTRA_INDEX_URL"
     for url in extras:
-        if not url.startswith(("http://", "https://")):
-            raise BadInput(f"--extra-index-url must be an http(s) URL, got {url!r}")
-    offline = setting(args, "offline", False)
-    concurrency = setting(args, "concurrency", 16)
+        http_url(url, where)
+    offline, where = setting_from(args, "offline", False)
+    offline = boolean(offline, where)
+    concurrency, where = setting_from(args, "concurrency", 16)
     try:
+        if isinstance(concurrency, bool):
+            raise ValueError
         concurrency = int(concurrency)
-    except ValueError:
-        raise BadInput(f"concurrency must be a number, got {concurrency!r}") from None
-    cache_dir = setting(args, "cache_dir")
+    except (TypeError, ValueError):
+        raise BadInput(f"{where}: concurrency must be a number, got {clip(one_line(repr(concurrency)))}") from None
+    cache_dir, where = setting_from(args, "cache_dir")
+    if cache_dir is not None:
+        if not isinstance(cache_dir, (str, os.PathLike)):
+            raise BadInput(f"{where} must be a directory name, got {clip(one_line(repr(cache_dir)))}")
+        check_path(cache_dir)
+    nightly = nightly_indexes(args, index_url)
+    for index in nightly:
+        http_url(index.url, "a nightly index")
     return IndexConfig(
         index_url=index_url,
         json_url=json_url,
         extra_index_urls=tuple(u.rstrip("/") + "/" for u in extras),
-        nightly_indexes=nightly_indexes(args, index_url),
+        nightly_indexes=nightly,
         cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
         use_cache=not getattr(args, "no_cache", False),
-        offline=str(offline).lower() in ("1", "true", "yes"),
+        offline=offline,
         concurrency=max(1, concurrency),
     )
 
@@ -177,11 +241,26 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
 
 
 def targets_from(args: argparse.Namespace) -> tuple[Target, ...]:
+    """The ``--target`` list (else ``GILFREE_TARGET``, ``[tool.gilfree] target``, else the
+    defaults). A list that names nothing (``--target ''``, ``--target ,``, an empty
+    variable) is BadInput: a CI gate fed an empty variable must not pass on zero targets."""
     specs = getattr(args, "target", None)
+    where = "--target"
     if not specs:
-        configured = setting(args, "target")
-        specs = configured if isinstance(configured, list) else ([configured] if configured else None)
-    return select_targets(specs)
+        configured, where = setting_from(args, "target")
+        if configured is None:
+            return select_targets(None)
+        specs = configured if isinstance(configured, list) else [configured]
+    if not all(isinstance(spec, str) for spec in specs):
+        raise BadInput(f"{where}: targets are names like 3.14t or 3.14t-manylinux_x86_64, "
+                       f"got {clip(one_line(repr(specs)))}")
+    if not any(part.strip() for spec in specs for part in spec.split(",")):
+        raise BadInput(f"{where} names no target ({clip(one_line(repr(','.join(specs))))}): give e.g. 3.14t "
+                       "or 3.14t-manylinux_x86_64, or leave it out for the default targets")
+    targets = select_targets(specs)
+    if not targets:  # pragma: no cover - every non-empty part names at least one target
+        raise BadInput(f"{where} names no target")
+    return targets
 
 
 def add_format_option(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json")) -> None:

@@ -22,7 +22,7 @@ from rich.text import Text
 from ..commands.deps import FAIL_ON, Action, DepsReport, DepStatus, DepTarget, check_project
 from ..commands.deps_summary import python_summaries, python_summary_text
 from ..errors import BadInput
-from ..fsutil import atomic_write_text
+from ..fsutil import check_output
 from ..index.client import IndexClient
 from ..index.config import IndexConfig
 from ..inputs import INPUT_KINDS, ProjectInput, load_input
@@ -101,10 +101,13 @@ def resolve_options(config: IndexConfig) -> ResolveOptions:
 def run(args: argparse.Namespace, audit: Mapping[str, AuditResult] | None = None) -> int:
     if args.python and args.input_kind:
         raise BadInput("--python reads an environment; it does not combine with --input")
+    # every option is checked before any work: the output path first (a report that
+    # cannot be written must not cost a whole run), then the targets and the index
+    output = check_output(args.output) if getattr(args, "output", None) is not None else None
+    targets = targets_from(args)
     config = index_config(args)
     project = load_input(args.path, kind=args.input_kind, python=args.python, extras=args.extra,
                          groups=args.group, memo_dir=config.cache_for("toml"))
-    targets = targets_from(args)
     # deps shows no classifiers: skip the JSON API (json_url=None), half the requests
     with IndexClient(replace(config, json_url=None)) as client:
         if err_console.is_terminal:
@@ -113,12 +116,12 @@ def run(args: argparse.Namespace, audit: Mapping[str, AuditResult] | None = None
             report = check_project(client, project, targets, resolve_options(config))
     if getattr(args, "audit", False) and audit is None:
         audit = _run_audit(report, args)
-    if args.format == "table" and not args.output:
+    if args.format == "table" and output is None:
         print_table(report, console, show_all=args.show_all, audit=audit, per_target=args.per_target)
     else:
         text = render(report, args.format, show_all=args.show_all, audit=audit, per_target=args.per_target)
-        if args.output:
-            atomic_write_text(args.output, text)
+        if output is not None:
+            output.write_text(text)
         else:
             sys.stdout.write(text)
     if report.gate(args.fail_on):

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..commands.status import PackageRequest, check_packages, dedupe, parse_request, read_request_file
 from ..errors import BadInput
-from ..fsutil import atomic_write_text
+from ..fsutil import Output, check_output, decode_text, read_stream
 from ..verdicts.model import ExtraIndexStatus, PackageStatus, Target, Verdict
 from ..verdicts.serialize import document
 from .common import (
@@ -58,8 +58,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _requests(args: argparse.Namespace) -> list[PackageRequest]:
     requests = [parse_request(text) for text in args.packages]
     if args.from_file == "-":
-        requests += [parse_request(line.split("#", 1)[0]) for line in sys.stdin
-                     if line.split("#", 1)[0].strip()]
+        text = decode_text(read_stream(sys.stdin.buffer, "<stdin>"), "<stdin>")
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.split("#", 1)[0].strip():
+                try:
+                    requests.append(parse_request(line.split("#", 1)[0]))
+                except BadInput as exc:
+                    raise BadInput(exc.problem, path="<stdin>", line=number) from None
     elif args.from_file:
         requests += read_request_file(args.from_file)
     if not requests:
@@ -68,6 +73,9 @@ def _requests(args: argparse.Namespace) -> list[PackageRequest]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # everything the user gave is checked before any request: the output path first (a
+    # report that cannot be written must not cost a whole run)
+    output = check_output(args.output) if args.output is not None else None
     requests = _requests(args)
     targets = targets_from(args)
     with make_client(args) as client:
@@ -77,19 +85,19 @@ def run(args: argparse.Namespace) -> int:
             statuses = check_packages(client, requests, targets)
     if args.format == "json":
         text = json.dumps(document("status", statuses, targets=[t.name for t in targets]), indent=2) + "\n"
-        _emit(args, text)
-    elif args.output:
+        _emit(output, text)
+    elif output is not None:
         with console.capture() as cap:
             _print_table(statuses, targets, args.detail)
-        atomic_write_text(args.output, cap.get())
+        output.write_text(cap.get())
     else:
         _print_table(statuses, targets, args.detail)
     return exit_code(statuses, args.fail_on)
 
 
-def _emit(args: argparse.Namespace, text: str) -> None:
-    if args.output:
-        atomic_write_text(args.output, text)
+def _emit(output: Output | None, text: str) -> None:
+    if output is not None:
+        output.write_text(text)
     else:
         sys.stdout.write(text)
 

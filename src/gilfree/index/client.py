@@ -18,7 +18,7 @@ from gilfree.errors import BadInput, IndexUnavailable, ProjectNotFound
 from gilfree.index import coremetadata, jsonapi, pep503, simple
 from gilfree.index.config import ExtraIndex, IndexConfig
 from gilfree.index.extras import ExtraIndexes, IndexHealth
-from gilfree.index.http import Fetched, Fetcher, Stats, parse_object
+from gilfree.index.http import Fetched, Fetcher, Stats, WrongShape, parse_object
 from gilfree.index.pool import Progress, bounded_map
 from gilfree.index.transport import build_client, build_network, build_storage
 from gilfree.verdicts.model import DistFile, ProjectFiles, ProjectInfo
@@ -66,6 +66,25 @@ def _root_page(body: bytes) -> dict[str, int] | None:
     return serials
 
 
+def _info_page(body: bytes) -> dict[str, Any] | None:
+    """A JSON API page, checked (``jsonapi.info_problem``) before it is read or cached."""
+    doc = parse_object(body)
+    if doc is None:
+        return None
+    problem = jsonapi.info_problem(doc)
+    if problem is not None:
+        raise WrongShape(problem)
+    return doc
+
+
+def _metadata_file(body: bytes) -> bytes:
+    """A PEP 658 ``.metadata`` file, checked (``coremetadata.metadata_problem``)."""
+    problem = coremetadata.metadata_problem(body)
+    if problem is not None:
+        raise WrongShape(problem)
+    return body
+
+
 class IndexClient:
     """Reads PEP 691 simple pages and PyPI's JSON API; thread-safe, one per run.
 
@@ -108,11 +127,18 @@ class IndexClient:
 
         def parse(body: bytes) -> tuple[str, K | None, dict[str, Any] | None] | None:
             digest = hashlib.sha256(body).hexdigest()
+            # ``known`` only holds what was judged from pages that passed ``page_problem``
+            # below, so a digest it knows is a well-formed page: not parsed again
             answer = known(digest) if known is not None else None
             if answer is not None:
                 return digest, answer, None
             doc = parse_object(body)
-            return None if doc is None else (digest, None, doc)
+            if doc is None:
+                return None
+            problem = simple.page_problem(doc)  # before anything is judged or cached
+            if problem is not None:
+                raise WrongShape(problem)
+            return digest, None, doc
 
         fetched = self._fetcher.get(f"{root}{project}/", simple.ACCEPT, parse, "invalid JSON")
         digest, answer, doc = fetched.doc
@@ -184,7 +210,8 @@ class IndexClient:
         """Classifiers, summary and links of the latest release, or of ``version``."""
         project = self._canonical(name)
         path = f"{project}/{quote(version, safe='')}/json" if version else f"{project}/json"
-        fetched = self._fetcher.get_json(self._json_root() + path, jsonapi.ACCEPT, cached=cached)
+        fetched = self._fetcher.get(self._json_root() + path, jsonapi.ACCEPT, _info_page, "invalid JSON",
+                                    cached=cached)
         return jsonapi.parse_project_info(fetched.doc, name=project)
 
     def release_info(self, name: str, version: str, wheel: DistFile | None) -> ProjectInfo:
@@ -203,14 +230,18 @@ class IndexClient:
         """
         if wheel is not None and wheel.has_metadata:
             try:
-                fetched = self._fetcher.get_text(wheel.url + ".metadata", cached=False)
-                return coremetadata.parse_core_metadata(name, version, fetched.doc.encode())
+                # an answer that is not core metadata (an HTML error page with a 200) is
+                # retried, then IndexUnavailable: a note "classifier unknown: …"
+                fetched = self._fetcher.get(wheel.url + ".metadata", "text/plain", _metadata_file,
+                                            "not UTF-8 text", lane="metadata", cached=False)
+                return coremetadata.parse_core_metadata(name, version, fetched.doc)
             except ProjectNotFound:
                 pass  # announced but not served: read it from the wheel's tail instead
         if wheel is not None:
             raw = self._fetch_metadata_ranges(wheel.url)
-            if raw is not None:
+            if raw is not None and coremetadata.metadata_problem(raw) is None:
                 return coremetadata.parse_core_metadata(name, version, raw)
+            # no ranges, or a METADATA that is not core metadata: ask the JSON API
         try:
             return self.project_info(name, version, cached=False)
         except ProjectNotFound:

@@ -8,6 +8,7 @@ PyPI mirror. So classifiers come from the core-metadata file of one wheel of the
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -188,6 +189,38 @@ def header_block(data: bytes) -> bytes:
     lf, crlf = data.find(b"\n\n"), data.find(b"\r\n\r\n")
     ends = [end for found, end in ((lf, lf + 1), (crlf, crlf + 2)) if found >= 0]
     return data[: min(ends)] if ends else data
+
+
+# RFC 822 header lines: "Field-Name: value", or a continuation starting with whitespace.
+_FIELD = re.compile(rb"[!-9;-~]+:")
+_REQUIRED = (b"metadata-version", b"name", b"version")
+
+
+def metadata_problem(data: bytes) -> str | None:
+    """Why ``data`` is not core metadata (None when it is): its header block must be
+    RFC 822-like ``Field: value`` lines (continuations indented), in UTF-8, with
+    ``Metadata-Version``, ``Name`` and ``Version``. An HTML error page served with a 200
+    for a ``.metadata`` file fails this, and becomes a note ("classifier unknown: …"),
+    never a release without classifiers."""
+    block = header_block(data.lstrip(b"\r\n"))
+    if not block.strip():
+        return "not core metadata: empty"
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not core metadata: not UTF-8"
+    seen = set()
+    for line in block.splitlines():
+        if not line.strip() or line[:1] in (b" ", b"\t"):
+            continue
+        field = _FIELD.match(line)
+        if field is None:
+            return f"not core metadata: {line[:40].decode('utf-8', 'replace')!r} is not a `Field: value` line"
+        seen.add(line[: field.end() - 1].strip().lower())
+    missing = [name.decode() for name in _REQUIRED if name not in seen]
+    if missing:
+        return f"not core metadata: no {', '.join(f.title() for f in missing)} field"
+    return None
 
 
 def parse_core_metadata(name: str, version: str, data: bytes) -> ProjectInfo:

@@ -56,6 +56,13 @@ def definitive(exc: BaseException) -> bool:
     return False
 
 
+class WrongShape(Exception):
+    """Raised by a ``parse`` callback: the body is complete (it parsed) but is not the
+    document asked for, e.g. a PEP 691 page whose ``files`` is null, or an HTML error page
+    served as a ``.metadata`` file. Handled like a body that does not parse: retried,
+    dropped from the cache, never returned; the message is the reason the error shows."""
+
+
 class Cancelled(IndexUnavailable):
     """The run is being interrupted (Ctrl-C): pending work stops at its next wait."""
 
@@ -156,8 +163,9 @@ class Fetcher:
         ``cached=False`` for what is kept elsewhere (e.g. in the verdict memo): the HTTP
         cache then neither answers nor stores it (offline, that is a miss).
 
-        ``parse`` returns None for a body it cannot use (retried, never cached); with
-        ``typed`` it is called with the body and the response's Content-Type. ``retries``
+        ``parse`` returns None for a body it cannot use, or raises ``WrongShape`` with the
+        reason (both retried, never cached); with ``typed`` it is called with the body and
+        the response's Content-Type. ``retries``
         and ``timeout`` (seconds, or an ``httpx.Timeout``) override the config's for this
         request; ``fail_fast`` gives up without retrying after a timeout or a ``definitive``
         connection failure. Redirects are followed here, not by httpx, so that each hop is
@@ -192,14 +200,18 @@ class Fetcher:
                         raise IndexUnavailable(f"{url}: the server does not answer range requests")
                     return self._answer(url, response, (response.content, total))
                 if status == 200:
-                    if typed:
-                        doc = parse(response.content, response.headers.get("content-type", ""))
-                    else:
-                        doc = parse(response.content)
+                    why = invalid
+                    try:
+                        if typed:
+                            doc = parse(response.content, response.headers.get("content-type", ""))
+                        else:
+                            doc = parse(response.content)
+                    except WrongShape as exc:  # a whole body, of the wrong shape
+                        doc, why = None, str(exc) or invalid
                     if doc is not None:
                         return self._answer(url, response, doc)
-                    self.forget(key)
-                    reason = invalid
+                    self.forget(key)  # never served again, from the cache or anywhere
+                    reason = why
                 elif status in (404, 410):
                     raise ProjectNotFound(f"{url}: not found (HTTP {status})")
                 elif status in REDIRECT_STATUSES and response.headers.get("location"):

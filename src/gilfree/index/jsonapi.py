@@ -21,6 +21,21 @@ def _text(value: Any) -> str | None:
     return None
 
 
+def info_problem(doc: Mapping[str, Any]) -> str | None:
+    """Why ``doc`` is not a JSON API page (None when it is one): it must have an ``info``
+    object, whose ``classifiers`` (when present) is a list and ``project_urls`` an object
+    or null. Checked before the page is read or cached, so that a page of another shape is
+    an error (retried), never an empty ``ProjectInfo`` (a classifier silently dropped)."""
+    info = doc.get("info")
+    if not isinstance(info, dict):
+        return "not a JSON API page: no `info` object"
+    if "classifiers" in info and not isinstance(info["classifiers"], list):
+        return "not a JSON API page: `info.classifiers` is not a list"
+    if info.get("project_urls") is not None and not isinstance(info["project_urls"], dict):
+        return "not a JSON API page: `info.project_urls` is not an object"
+    return None
+
+
 def parse_project_info(doc: Mapping[str, Any], *, name: str) -> ProjectInfo:
     """The ``info`` block of a JSON API page; ``name`` is used if the page lacks one."""
     info = doc.get("info")

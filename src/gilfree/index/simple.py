@@ -1,9 +1,10 @@
 """PEP 691 JSON simple pages -> ``ProjectFiles``.
 
 Runs once per file of every project (hundreds of thousands for a tracker run), so it is
-written for speed: one pass, local lookups, no validation beyond what keeps bad data out.
-Odd entries (no filename, legacy versions, missing fields) are kept or skipped, never
-fatal: an index's history is full of them.
+written for speed: one pass, local lookups. The page's shape is checked once, before
+anything is judged (``page_problem``: the client calls it); within that shape odd fields
+(legacy versions, a bad size or upload time) are read leniently, never fatal: an index's
+history is full of them.
 """
 
 from __future__ import annotations
@@ -229,6 +230,52 @@ class PageFiles(Sequence[DistFile]):
 
     def __hash__(self) -> int:
         return hash(self._files())
+
+
+def _what(value: Any) -> str:
+    """A JSON value's kind, for messages: null, a string, an object..."""
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def page_problem(doc: Mapping[str, Any]) -> str | None:
+    """Why ``doc`` is not a PEP 691 project page, or None when it is one.
+
+    The one check of a page's shape, made before anything is judged, memoized or cached:
+    ``files`` must be a list of objects, each with a non-empty ``filename`` and ``url``
+    string (PEP 691 requires both); ``name``, ``versions`` and ``meta``, when present,
+    a string, a list and an object. Anything else (``files`` absent, null, an object, a
+    string, an entry without a filename) is not "a project with no files" (``missing``):
+    the client retries it like a broken body and reports ``error`` if it stays.
+    Other odd fields (a bad size, a legacy version) stay the lenient parser's business.
+    One pass over the entries; a PyPI page is always well-formed."""
+    if "files" not in doc:
+        return "not a PEP 691 project page: no `files`"
+    files = doc["files"]
+    if type(files) is not list:
+        return f"not a PEP 691 project page: `files` is {_what(files)}, not a list"
+    for key, kind, label in (("name", str, "a string"), ("versions", list, "a list"), ("meta", dict, "an object")):
+        if key in doc and type(doc[key]) is not kind:
+            return f"not a PEP 691 project page: `{key}` is {_what(doc[key])}, not {label}"
+    dict_, str_ = dict, str
+    for entry in files:  # the fast loop: the message is made after it
+        if type(entry) is not dict_:
+            break
+        filename = entry.get("filename")
+        url = entry.get("url")
+        if type(filename) is not str_ or type(url) is not str_ or not filename or not url:
+            break
+    else:
+        return None
+    i = files.index(entry)
+    if type(entry) is not dict:
+        return f"not a PEP 691 project page: files[{i}] is {_what(entry)}, not an object"
+    filename = entry.get("filename")
+    if type(filename) is not str or not filename:
+        return f"not a PEP 691 project page: files[{i}] has no `filename`"
+    return f"not a PEP 691 project page: files[{i}] ({filename[:80]}) has no `url`"
 
 
 def parse_project_files(

@@ -8,10 +8,15 @@ requirements file still has to be resolved.
 
 from __future__ import annotations
 
+import errno
+import fnmatch
+import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import BadInput
+from ..fsutil import input_stat, os_problem, shown_path
 from .environment import read_environment
 from .model import ProjectInput
 from .poetrylock import read_poetry_lock
@@ -38,34 +43,49 @@ def _kind_of_file(path: Path) -> str | None:
     return None
 
 
+def _is_file(path: Path) -> bool:
+    """A regular file (after symlinks) we may name; an unreadable directory is BadInput."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        if exc.errno in (errno.ENOTDIR, errno.ELOOP, errno.ENAMETOOLONG):
+            return False
+        raise BadInput(os_problem(exc), path=shown_path(path)) from None
+
+
 def _pick_in_directory(directory: Path) -> Path:
+    try:
+        names = os.listdir(directory)
+    except OSError as exc:
+        raise BadInput(f"cannot list the directory: {os_problem(exc)}", path=shown_path(directory)) from None
     for name in ("uv.lock", "poetry.lock", "pylock.toml"):
-        if (directory / name).is_file():
+        if name in names and _is_file(directory / name):
             return directory / name
     for pattern, what in (("pylock.*.toml", "pylock files"), ("pyproject.toml", ""),
                           ("requirements*.txt", "requirements files")):
-        found = sorted(p for p in directory.glob(pattern) if p.is_file())
-        if pattern.startswith("requirements") and (directory / "requirements.txt").is_file():
+        found = sorted(directory / n for n in names if fnmatch.fnmatchcase(n, pattern) and _is_file(directory / n))
+        if pattern.startswith("requirements") and "requirements.txt" in names and _is_file(directory / "requirements.txt"):
             return directory / "requirements.txt"
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            names = ", ".join(p.name for p in found)
-            raise BadInput(f"several {what} ({names}): name the one to check", path=str(directory))
+            listed = ", ".join(p.name for p in found)
+            raise BadInput(f"several {what} ({listed}): name the one to check", path=shown_path(directory))
     raise BadInput("no uv.lock, poetry.lock, pylock.toml, pyproject.toml or requirements*.txt here",
-                   path=str(directory))
+                   path=shown_path(directory))
 
 
 def detect_kind(path: Path) -> tuple[str, Path]:
     """The input kind and file for ``path`` (a file, or a directory searched by precedence)."""
-    if path.is_dir():
+    info = input_stat(path)  # BadInput: no such file, symlink loop, permission, NUL byte
+    if stat.S_ISDIR(info.st_mode):
         path = _pick_in_directory(path)
-    elif not path.exists():
-        raise BadInput("no such file or directory", path=str(path))
     kind = _kind_of_file(path)
     if kind is None:
         raise BadInput("unknown input format: name it with --input "
-                       f"({', '.join(k for k in INPUT_KINDS if k != 'environment')})", path=str(path))
+                       f"({', '.join(k for k in INPUT_KINDS if k != 'environment')})", path=shown_path(path))
     return kind, path
 
 
@@ -79,10 +99,9 @@ def load_input(path: Path | None = None, *, kind: str | None = None, python: str
     path = path or Path(".")
     if kind is None:
         kind, path = detect_kind(path)
-    elif path.is_dir():
-        raise BadInput(f"--input {kind} needs a file, not a directory", path=str(path))
-    elif not path.is_file():
-        raise BadInput("no such file", path=str(path))
+    elif stat.S_ISDIR(input_stat(path).st_mode):
+        raise BadInput(f"--input {kind} needs a file, not a directory", path=shown_path(path))
+    # the file itself is checked by its reader (fsutil.read_bytes: regular files only)
     if kind == "requirements":
         if extras or groups:
             raise BadInput("--extra and --group do not apply to a requirements file", path=str(path))

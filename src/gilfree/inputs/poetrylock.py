@@ -3,6 +3,7 @@ beside it (PEP 621 ``[project]`` or ``[tool.poetry]`` tables), else from the loc
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from ..errors import BadInput, first_line
+from ..errors import BadInput, clip, first_line
 from .model import LockEdge, LockedPackage, LockGraph, ProjectInput, Unchecked
 from .pyproject import select
 from .tomlfile import load_toml, shape_errors
@@ -69,13 +70,13 @@ def _requirement(text_req: str, path: Path) -> Requirement:
     try:
         return Requirement(text_req)
     except InvalidRequirement as exc:
-        raise BadInput(f"invalid requirement {text_req!r}: {first_line(exc)}", path=str(path)) from None
+        raise BadInput(f"invalid requirement {clip(text_req)!r}: {first_line(exc)}", path=str(path)) from None
 
 
 def _roots_from_pyproject(pyproject: Path, extras: Sequence[str],
                           groups: Sequence[str]) -> tuple[str, list[LockEdge]] | None:
     """The project's direct dependencies: PEP 621 lists (Poetry 2) and ``[tool.poetry]`` tables."""
-    if not pyproject.is_file():
+    if not os.path.isfile(pyproject):  # no (regular) pyproject.toml beside it; never raises
         return None
     data, text = load_toml(pyproject)
     project = data.get("project", {})

@@ -13,7 +13,7 @@ from pathlib import Path
 from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
 from packaging.utils import canonicalize_name
 
-from ..errors import BadInput
+from ..errors import BadInput, clip
 from .model import LockEdge, LockedPackage, LockGraph, ProjectInput, Unchecked
 from .pyproject import select
 from .tomlfile import line_of, load_toml, shape_errors
@@ -34,7 +34,11 @@ def _read_pylock(path: Path, extras: Sequence[str], groups: Sequence[str],
     except (PylockValidationError, PylockUnsupportedVersionError) as exc:
         context = getattr(exc, "context", None) or ""
         key = context.split(".")[-1].split("[")[0] if context else "lock-version"
-        raise BadInput(f"invalid pylock file: {exc}", path=str(path), line=line_of(text, key)) from None
+        message = str(getattr(exc, "message", "") or exc).strip()
+        message = message.splitlines()[0] if message else type(exc).__name__  # no caret diagram
+        where = f" in {context!r}" if context else ""
+        raise BadInput(f"invalid pylock file: {clip(message)}{where}", path=str(path),
+                       line=line_of(text, key)) from None
     chosen_extras = select(extras, lock.extras or (), "extra", path)
     declared_groups = [*(lock.dependency_groups or ()), *(lock.default_groups or ())]
     chosen_groups = (select(groups, declared_groups, "dependency group", path) if groups

@@ -11,10 +11,10 @@ from packaging.dependency_groups import DependencyGroupResolver
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from ..errors import BadInput, first_line
+from ..errors import BadInput, clip, first_line
 from .direct import direct_reason
 from .model import InputRequirement, ProjectInput, Unchecked
-from .tomlfile import line_of, load_toml, shape_errors
+from .tomlfile import Lines, line_of, load_toml, shape_errors
 
 
 def _string_list(value: Any, where: str, path: Path, text: str) -> list[str]:
@@ -28,7 +28,7 @@ def _parse(text_req: str, where: str, path: Path, text: str) -> Requirement:
     try:
         return Requirement(text_req)
     except InvalidRequirement as exc:
-        raise BadInput(f"invalid requirement {text_req!r} in {where}: {first_line(exc)}",
+        raise BadInput(f"invalid requirement {clip(text_req)!r} in {where}: {first_line(exc)}",
                        path=str(path), line=line_of(text, text_req)) from None
 
 
@@ -76,6 +76,8 @@ def _read_pyproject(path: Path, extras: Sequence[str], groups: Sequence[str],
         raise BadInput("project.optional-dependencies must be a table", path=str(path),
                        line=line_of(text, "optional-dependencies"))
     pending = select(extras, optional, "extra", path)
+    if pending:
+        pending += [e for r, _ in entries for e in _self_extras(r, name, optional)]
     done: set[str] = set()
     while pending:  # an extra may name the project itself: app[cli] pulls the cli extra
         extra = pending.pop()
@@ -83,8 +85,9 @@ def _read_pyproject(path: Path, extras: Sequence[str], groups: Sequence[str],
             continue
         done.add(extra)
         where = f"project.optional-dependencies.{extra}"
-        entries += [(r, where) for r in _string_list(optional[extra], where, path, text)]
-        pending += [e for r, _ in entries for e in _self_extras(r, name, optional)]
+        added = [(r, where) for r in _string_list(optional[extra], where, path, text)]
+        entries += added
+        pending += [e for r, _ in added for e in _self_extras(r, name, optional)]  # new ones only
     if not isinstance(dep_groups, dict):
         raise BadInput("[dependency-groups] must be a table", path=str(path), line=line_of(text, "dependency-groups"))
     try:
@@ -98,14 +101,17 @@ def _read_pyproject(path: Path, extras: Sequence[str], groups: Sequence[str],
         raise BadInput(f"[dependency-groups]: {message}", path=str(path),
                        line=line_of(text, "dependency-groups")) from None
     requirements: list[InputRequirement] = []
+    kept: set[str] = set()  # a set: a scan of ``requirements`` made big files quadratic
+    lines = Lines(text)
     for req_text, where in entries:
         req = _parse(req_text, where, path, text)
-        origin = f"{path}:{line_of(text, req_text, 0)}"
+        origin = f"{path}:{lines.of(req_text, 0)}"
         if canonicalize_name(req.name) == canonicalize_name(name):
             continue  # self-reference: its extras were expanded above
         if req.url:
             unchecked.append(Unchecked(req_text, direct_reason(req.url), origin))
-        elif all(str(e.requirement) != str(req) for e in requirements):
+        elif str(req) not in kept:
+            kept.add(str(req))
             requirements.append(InputRequirement(req, origin))
     return ProjectInput(path=str(path), kind="pyproject", name=name,
                         requirements=tuple(requirements), unchecked=tuple(unchecked))

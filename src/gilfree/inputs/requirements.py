@@ -15,11 +15,14 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from ..errors import BadInput, first_line
+from ..errors import BadInput, clip, first_line
+from ..fsutil import read_bytes, shown_path
 from .direct import VCS_SCHEMES, direct_reason
 from .model import InputRequirement, ProjectInput, Unchecked
 
-_COMMENT = re.compile(r"(^|\s+)#.*$")
+#: How deep ``-r``/``-c`` files may include each other (pip has no bound; a chain this
+#: long is a generated attack, not a project).
+MAX_NESTING = 100
 _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -44,19 +47,34 @@ def _decode(path: Path, data: bytes) -> str:
         raise BadInput("not UTF-8 text", path=str(path), line=data[: exc.start].count(b"\n") + 1) from None
 
 
+def is_comment(line: str) -> bool:
+    """pip's ``(^|\\s+)#`` matched at the start: the line is only a comment."""
+    return line.lstrip().startswith("#")
+
+
+def strip_comment(line: str) -> str:
+    """``line`` without its comment, as pip's ``re.sub(r"(^|\\s+)#.*$", "", line)`` (a ``#``
+    at the start or after whitespace begins one), in linear time: that regular expression
+    tries every whitespace run from every start, quadratic on a line of spaces."""
+    at = line.find("#")
+    while at > 0 and not line[at - 1].isspace():
+        at = line.find("#", at + 1)
+    return line if at < 0 else line[:at].rstrip()
+
+
 def logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """Yield (first line number, line) as pip joins them: ``\\`` continues a line unless
     the line is a comment; `` #`` comments are dropped; ``${VAR}`` is expanded."""
     pending: list[str] = []
     start = 0
     for number, raw in enumerate(text.splitlines(), start=1):
-        if raw.endswith("\\") and not _COMMENT.match(raw):
+        if raw.endswith("\\") and not is_comment(raw):
             if not pending:
                 start = number
             pending.append(raw[:-1])
             continue
         if pending:
-            pending.append(" " + raw if _COMMENT.match(raw) else raw)
+            pending.append(" " + raw if is_comment(raw) else raw)
             yield from _clean(start, "".join(pending))
             pending = []
         else:
@@ -66,9 +84,9 @@ def logical_lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _clean(number: int, line: str) -> Iterator[tuple[int, str]]:
-    line = _COMMENT.sub("", line).strip()
+    line = strip_comment(line).strip()
     if line:
-        yield number, _ENV_VAR.sub(lambda m: os.environ.get(m[1], m[0]), line)
+        yield number, _ENV_VAR.sub(lambda m: os.environ.get(m[1], m[0]), line) if "${" in line else line
 
 
 def _split_options(line: str) -> str:
@@ -83,13 +101,29 @@ def _split_options(line: str) -> str:
 _NESTED_RE = re.compile(r"^(--requirement|--constraint|--editable|-r|-c|-e)(?:\s*=\s*|\s+|(?=\S)|$)(.*)$")
 
 
-_PEP508_URL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@")
+_NAME_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def pep508_url(head: str) -> bool:
+    """Whether ``head`` is ``name [extras] @ ...`` (a PEP 508 URL requirement): the
+    regular expression ``name\\s*(\\[[^\\]]*\\])?\\s*@`` backtracks quadratically over a
+    run of spaces (its two ``\\s*`` around an optional group), so it is matched by hand."""
+    name = _NAME_PREFIX.match(head)
+    if name is None:
+        return False
+    rest = head[name.end():].lstrip()
+    if rest.startswith("["):
+        close = rest.find("]")
+        if close < 0:
+            return False
+        rest = rest[close + 1:].lstrip()
+    return rest.startswith("@")
 
 
 def _looks_direct(text: str) -> bool:
     """A bare URL, VCS reference, archive or path (PEP 508 ``name @ url`` is parsed instead)."""
     head = text.split(";", 1)[0].strip()
-    if _PEP508_URL.match(head):
+    if pep508_url(head):
         return False
     return (head.startswith(VCS_SCHEMES) or "://" in head or head.startswith((".", "/", "~", "file:"))
             or head.endswith(_ARCHIVE_SUFFIXES) or "/" in head or "\\" in head)
@@ -103,22 +137,33 @@ class _Reader:
         self.constraints: list[InputRequirement] = []
         self.unchecked: list[Unchecked] = []
         self._seen: set[tuple[str, str]] = set()
-        self._stack: list[Path] = []
+        self._stack: list[str] = []
+        self._known = {"requirement": set(), "constraint": set()}  # str(req) already kept
 
     def read(self, path: Path, kind: str = "requirement", origin: tuple[Path, int] | None = None) -> None:
-        resolved = path.resolve()
-        if resolved in self._stack or (str(resolved), kind) in self._seen:
+        where, line = (str(origin[0]), origin[1]) if origin else (None, None)
+        text = str(path)
+        if "\0" in text:
+            raise BadInput(f"requirements file name contains a NUL byte: {shown_path(text)}",
+                           path=where or shown_path(text), line=line)
+        if len(self._stack) >= MAX_NESTING:
+            raise BadInput(f"-r/-c files nested more than {MAX_NESTING} deep (at {shown_path(text)})",
+                           path=where, line=line)
+        resolved = os.path.realpath(text)  # never raises: a symlink loop fails in read_bytes
+        if resolved in self._stack or (resolved, kind) in self._seen:
             return  # a cycle or a file included twice: pip reads it once
-        self._seen.add((str(resolved), kind))
+        self._seen.add((resolved, kind))
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            where, line = origin if origin else (path, None)
-            raise BadInput(f"cannot read {path}: {exc.strerror or exc}", path=str(where), line=line) from None
+            data = read_bytes(text)
+        except BadInput as exc:
+            if where is None:
+                raise
+            problem = exc.problem.removeprefix("cannot read: ")
+            raise BadInput(f"cannot read {shown_path(text)}: {problem}", path=where, line=line) from None
         self._stack.append(resolved)
         try:
-            for number, line in logical_lines(_decode(path, data)):
-                self._line(path, number, line, kind)
+            for number, logical in logical_lines(_decode(path, data)):
+                self._line(path, number, logical, kind)
         finally:
             self._stack.pop()
 
@@ -151,12 +196,14 @@ class _Reader:
             req = Requirement(text)
         except InvalidRequirement as exc:
             message = first_line(exc)
-            raise BadInput(f"invalid requirement {text!r}: {message}", path=str(path), line=number) from None
+            raise BadInput(f"invalid requirement {clip(text)!r}: {message}", path=str(path), line=number) from None
         if req.url:
             self.unchecked.append(Unchecked(text, direct_reason(req.url), origin))
             return
         target = self.requirements if kind == "requirement" else self.constraints
-        if all(str(e.requirement) != str(req) for e in target):
+        known = self._known[kind]
+        if str(req) not in known:  # a set: a list scan made big files quadratic
+            known.add(str(req))
             target.append(InputRequirement(req, origin))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from packaging.markers import InvalidMarker, Marker
 from packaging.utils import canonicalize_name
 
-from ..errors import BadInput, first_line
+from ..errors import BadInput, clip, first_line
 from .model import LockEdge, LockedPackage, LockGraph, ProjectInput, Unchecked
 from .pyproject import select
 from .tomlfile import line_of, load_toml, shape_errors
@@ -32,7 +32,7 @@ def marker(text: str | None, path: Path, source: str) -> Marker | None:
     try:
         return Marker(text)
     except InvalidMarker as exc:
-        raise BadInput(f"invalid marker {text!r}: {first_line(exc)}",
+        raise BadInput(f"invalid marker {clip(text)!r}: {first_line(exc)}",
                        path=str(path), line=line_of(source, text)) from None
 
 

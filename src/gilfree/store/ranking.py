@@ -16,8 +16,8 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from ..errors import BadInput
-from ..fsutil import read_text
+from ..errors import BadInput, clip
+from ..fsutil import loads_json, read_text
 
 SNAPSHOT = "top-pypi-packages.min.json"
 MAX_TOP = 15_000
@@ -70,10 +70,7 @@ def load_ranking(path: str | Path | None = None, top: int | None = None) -> Rank
 
 
 def _from_json(raw: str, where: str) -> Ranking:
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"invalid JSON: {exc.msg}", path=where, line=exc.lineno) from None
+    data = loads_json(raw, where)  # invalid or nested too deeply: one BadInput line
     rows = data.get("rows") if isinstance(data, dict) else None
     if not isinstance(rows, list):
         raise BadInput('expected {"rows": [{"project": ..., "download_count": ...}, ...]}',
@@ -114,7 +111,7 @@ class _Builder:
     def add(self, name: str, downloads: int | None, item: str | None, line: int | None) -> None:
         if not _NAME.match(name):
             prefix = f"{item}: " if item else ""
-            raise BadInput(f"{prefix}not a project name: {name!r}", path=self.where, line=line)
+            raise BadInput(f"{prefix}not a project name: {clip(name)!r}", path=self.where, line=line)
         canonical = str(canonicalize_name(name))
         if canonical in self._seen:
             return
