@@ -13,12 +13,16 @@ import re
 
 _VERSIONS_SEEN = re.compile(r"\(from versions: ([^)]*)\)")
 _BOX = "│╰─>×╭┃ \t"  # the frame pip draws around a subprocess's output
+_WRAPPER = re.compile(r"^ERROR: Failed to build .* when ")
 
 
 def pip_failure_reason(stderr: str) -> str:
     """pip's own ERROR lines (deduplicated), a failed build step with its cause, or pip's
     last meaningful words; never a guess."""
-    errors = [line[len("ERROR:"):].strip() for line in stderr.splitlines() if line.startswith("ERROR:")]
+    # pip 26 closes a failed build step with "ERROR: Failed to build '…' when <step>":
+    # a wrapper that names no cause; the boxed step below it has one
+    errors = [line[len("ERROR:"):].strip() for line in stderr.splitlines()
+              if line.startswith("ERROR:") and not _WRAPPER.match(line)]
     if any(e.startswith("No matching distribution found") for e in errors):
         # pip says it twice; keep the short form and the versions it saw
         seen = [m.group(1) for e in errors if (m := _VERSIONS_SEEN.search(e))]
@@ -36,8 +40,10 @@ def _failed_step(stderr: str) -> str | None:
     step = next((line for line in lines if line.endswith("did not run successfully.")), None)
     if step is None:
         return None
-    cause = next((line for line in lines if line.lower().startswith("error:")
-                  and "subprocess-exited-with-error" not in line), None)
+    causes = [line for line in lines[lines.index(step):] if line.lower().startswith("error:")
+              and "subprocess-exited-with-error" not in line and not _WRAPPER.match(line)]
+    # a nested pip (build dependencies) says "Could not find…" then "No matching…": keep the latter
+    cause = next((c for c in causes if "No matching distribution found" in c), causes[0] if causes else None)
     step = step.removesuffix(".")
     return f"{step}: {cause[len('error:'):].strip()}" if cause else step
 

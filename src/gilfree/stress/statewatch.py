@@ -63,6 +63,17 @@ class Snapshot:
     module_globals: dict[str, Globals]
 
 
+def _warning_filters() -> tuple[object, ...]:
+    """The filters in force for this thread: with context-aware warnings (the default on
+    3.14t and later free-threaded builds, ``sys.flags.context_aware_warnings``)
+    ``catch_warnings`` and ``simplefilter`` change a per-context list, not
+    ``warnings.filters``."""
+    get = getattr(warnings, "_get_filters", None)
+    if get is not None and getattr(sys.flags, "context_aware_warnings", False):
+        return tuple(get())
+    return tuple(warnings.filters)
+
+
 class StateWatch:
     """Snapshots of process-wide state, with the modules of the project under ``roots``."""
 
@@ -110,7 +121,7 @@ class StateWatch:
             environ=_environ_copy(),
             cwd=os.getcwd(),
             sys_path=tuple(sys.path),
-            filters=tuple(warnings.filters),
+            filters=_warning_filters(),
             streams=(id(sys.stdout), id(sys.stderr)),
             module_globals=modules,
         )
