@@ -11,7 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..commands.audit import AuditInput, audit_environment, audit_packages, read_audit_input
+from ..commands.audit import (
+    AuditInput,
+    audit_environment,
+    audit_packages,
+    check_requirements,
+    read_audit_input,
+)
 from ..errors import BadInput
 from ..fsutil import default_cache_dir
 from ..runtime.processes import Terminated, cleanup_on_signals
@@ -101,6 +107,8 @@ def _inputs(args: argparse.Namespace) -> AuditInput:
         skipped=tuple(s for p in parts for s in p.skipped))
     if not args.env and not merged.requirements:
         raise BadInput("nothing to audit: give packages, -r FILE, --project PATH or --env")
+    if merged.requirements:
+        check_requirements(merged.requirements)  # before an interpreter is found or built
     return merged
 
 

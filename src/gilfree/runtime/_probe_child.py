@@ -25,7 +25,8 @@ import warnings
 
 
 def _declared(module):
-    """'not-used' / 'used' from PyModuleObject.md_gil, or None when it cannot be read safely."""
+    """'not-used' / 'used' from PyModuleObject's GIL field (md_gil up to 3.14,
+    md_requires_gil in 3.15), or None when it cannot be read safely (another layout)."""
     import ctypes
     import types
 
@@ -33,14 +34,26 @@ def _declared(module):
         return "used"  # CPython treats a non-module result as needing the GIL
     ptr = ctypes.sizeof(ctypes.c_void_p)
     base = object.__basicsize__
-    # md_dict, md_def, md_state, md_weaklist, md_name, md_gil (3.13 and 3.14 layouts)
-    if sys.version_info[:2] not in ((3, 13), (3, 14)) or types.ModuleType.__basicsize__ != base + 6 * ptr:
-        return None
     address = id(module)
-    if ctypes.c_void_p.from_address(address + base).value != id(module.__dict__):
-        return None
-    gil = ctypes.c_void_p.from_address(address + base + 5 * ptr).value
-    return {None: "used", 0: "used", 1: "not-used"}.get(gil)
+    version = sys.version_info[:2]
+    if version in ((3, 13), (3, 14)):
+        # md_dict, md_def, md_state, md_weaklist, md_name, void *md_gil
+        if types.ModuleType.__basicsize__ != base + 6 * ptr:
+            return None
+        if ctypes.c_void_p.from_address(address + base).value != id(module.__dict__):
+            return None
+        gil = ctypes.c_void_p.from_address(address + base + 5 * ptr).value
+        return {None: "used", 0: "used", 1: "not-used"}.get(gil)
+    if version == (3, 15):
+        # md_dict, md_state, md_weaklist, md_name, bool md_token_is_def, bool md_requires_gil,
+        # then md_state_size, three state callbacks, md_token, md_exec
+        if types.ModuleType.__basicsize__ != base + 11 * ptr:
+            return None
+        if ctypes.c_void_p.from_address(address + base).value != id(module.__dict__):
+            return None
+        requires = ctypes.c_ubyte.from_address(address + base + 4 * ptr + 1).value
+        return {0: "not-used", 1: "used"}.get(requires)
+    return None
 
 
 def _parent_error(name, exc):

@@ -200,8 +200,8 @@ def find_ft_python(version: str | None = None, *, build: bool = True) -> Path:
         return build_ft_python(want)
     if os.environ.get("GILFREE_PYTHON"):
         record = next(found_pythons())  # strict: raises when it is not free-threaded
-    else:
-        record = choose_default(list(found_pythons()))  # type: ignore[assignment]
+        return record.path  # type: ignore[return-value]  # the user's choice: no note
+    record = choose_default(list(found_pythons()))  # type: ignore[assignment]
     if record is not None:
         _note_prerelease(record)
         return record.path  # type: ignore[return-value]

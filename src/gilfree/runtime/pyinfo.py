@@ -21,6 +21,8 @@ paths = sysconfig.get_paths()
 print(json.dumps({
     "executable": sys.executable,
     "version": list(sys.version_info[:3]),
+    "release": "%d.%d.%d%s" % (sys.version_info[:3] + ({"alpha": "a", "beta": "b", "candidate": "rc"}.get(
+        sys.version_info.releaselevel, "") + (str(sys.version_info.serial) if sys.version_info.releaselevel != "final" else ""),)),
     "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
     "purelib": paths["purelib"],
     "platlib": paths["platlib"],
@@ -42,11 +44,13 @@ class InterpreterInfo:
     ext_suffixes: tuple[str, ...]
     pip_version: str | None
     in_venv: bool
+    release: str = ""  # "3.15.0rc2": with the pre-release, when it is one
 
     @property
     def label(self) -> str:
-        """``3.13.5t`` — the form the audit reports in ``AuditResult.python``."""
-        return ".".join(map(str, self.version)) + ("t" if self.free_threaded else "")
+        """``3.13.5t``, ``3.15.0rc2t`` — the form the audit reports in ``AuditResult.python``
+        (a release candidate says so wherever the interpreter is named)."""
+        return (self.release or ".".join(map(str, self.version))) + ("t" if self.free_threaded else "")
 
     @property
     def pip_supports_python_option(self) -> bool:
@@ -86,4 +90,5 @@ def inspect_interpreter(python: str | os.PathLike[str], *, timeout: float = 60) 
         ext_suffixes=tuple(data["ext_suffixes"]),
         pip_version=data["pip"],
         in_venv=data["in_venv"],
+        release=str(data.get("release") or ""),
     )
