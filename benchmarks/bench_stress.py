@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gilfree.commands.test import gilfree_requirement
+from gilfree.commands.test import source_tree
 from gilfree.runtime.bootstrap import find_ft_python
 from gilfree.runtime.venv import throwaway_venv
 
@@ -191,7 +191,7 @@ def main() -> int:
     with throwaway_venv(python, prefix="gilfree-bench-") as venv, tempfile.TemporaryDirectory() as tmp:
         pip = [*venv.pip, "install", "-q", "--disable-pip-version-check"]
         subprocess.run([*pip, "pytest", REFERENCE, SUITE_PACKAGE], check=True)
-        subprocess.run([*pip, "--no-deps", gilfree_requirement()], check=True)
+        subprocess.run([*pip, "--no-deps", str(source_tree() or ROOT)], check=True)  # this checkout
         venv_python = str(venv.python)
         work = Path(tmp)
         print(f"python {venv.info.label}, {args.threads} threads × {args.iterations} iterations, "
