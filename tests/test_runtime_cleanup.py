@@ -3,8 +3,9 @@
 The audit runs as a subprocess with a marker variable in its environment (inherited by
 every child: pip, its build backends, the probes) and its own TMPDIR. Once a child is
 stuck (a probe of a module that hangs on import, or pip building an sdist whose backend
-never returns), the audit gets SIGINT (Ctrl-C) or SIGTERM; afterwards no process on the
-machine may carry the marker, and TMPDIR must be empty.
+never returns), the audit gets SIGINT (Ctrl-C, once or three times in a row: the later
+ones land in the cleanup) or SIGTERM; afterwards no process on the machine may carry the
+marker, and TMPDIR must be empty.
 """
 
 from __future__ import annotations
@@ -54,10 +55,12 @@ STAGES = {
 
 
 @pytest.mark.parametrize("stage", sorted(STAGES))
-@pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(("signum", "exit_code", "times"),
+                         [(signal.SIGINT, 130, 1), (signal.SIGTERM, 143, 1), (signal.SIGINT, 130, 3)],
+                         ids=["SIGINT", "SIGTERM", "SIGINT-x3"])
 def test_interrupting_an_audit_leaves_nothing_behind(
-        stage: str, signum: int, exit_code: int, ft_python: Path, offline_pip_env: dict[str, str],
-        tmp_path: Path) -> None:
+        stage: str, signum: int, exit_code: int, times: int, ft_python: Path,
+        offline_pip_env: dict[str, str], tmp_path: Path) -> None:
     arguments, is_stuck_child = STAGES[stage]
     marker = f"GILFREE_TEST_MARKER={uuid.uuid4().hex}"
     tmpdir = tmp_path / "tmp"
@@ -78,7 +81,14 @@ def test_interrupting_an_audit_leaves_nothing_behind(
         assert audit.poll() is None, log.read_text()
         time.sleep(0.5)  # let the other children start too
         audit.send_signal(signum)
+        for _ in range(times - 1):  # Ctrl-C again while the first one's cleanup runs
+            time.sleep(0.02)
+            if audit.poll() is None:
+                audit.send_signal(signum)
         assert audit.wait(timeout=30) == exit_code, log.read_text()
+        text = log.read_text()
+        assert "Traceback" not in text and text.splitlines()[-1] == \
+            ("gilfree: interrupted" if signum == signal.SIGINT else "gilfree: terminated"), text
         assert wait_for(lambda: not marked_processes(key), 5), [argv[:3] for _, argv in marked_processes(key)]
         assert sorted(p.name for p in tmpdir.iterdir()) == []
     finally:

@@ -22,6 +22,33 @@ def test_temporary_directory_is_removed_even_on_error() -> None:
     assert not path.exists()
 
 
+def test_ctrl_c_while_a_temporary_directory_is_removed_still_removes_all_of_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+
+    from gilfree.runtime import processes
+
+    real_rmtree = processes.shutil.rmtree
+
+    def interrupted(path, ignore_errors=False):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the venv is being deleted
+        for _ in range(100_000):  # Python runs signal handlers in loops like this one
+            pass
+        real_rmtree(path, ignore_errors=ignore_errors)
+
+    monkeypatch.setattr(processes.shutil, "rmtree", interrupted)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with temporary_directory("gilfree-test-") as path:
+                for i in range(20):
+                    (path / f"f{i}").write_text("x")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert not path.exists() and path not in processes.REGISTRY.registered_dirs()
+
+
 def test_inspect_interpreter_reads_the_interpreter_itself() -> None:
     info = inspect_interpreter(sys.executable)
     assert info.version == tuple(sys.version_info[:3])

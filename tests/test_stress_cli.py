@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from gilfree.cli import build_parser
+from gilfree.cli import build_parser, parse_args
 from gilfree.cli.test import exit_code, split_pytest_args, stress_arguments
 
 
 def _parse(*argv: str):
-    return split_pytest_args(build_parser().parse_args(["test", *argv]))
+    return split_pytest_args(parse_args(["test", *argv]))
 
 
 def test_path_options_and_pytest_arguments_are_told_apart() -> None:
@@ -32,11 +32,42 @@ def test_path_options_and_pytest_arguments_are_told_apart() -> None:
     assert (path, extra, stress_arguments(args)[:2]) == (Path("."), [], ["--ft-threads", "auto"])
 
 
+@pytest.mark.parametrize(("argv", "path", "extra"), [
+    # the forms the help shows (the README's own example first)
+    ([".", "--", "-x"], ".", ["-x"]),
+    (["--", "-q"], ".", ["-q"]),
+    ([".", "--threads", "2", "--", "-k", "lost and not slow"], ".", ["-k", "lost and not slow"]),
+    ([".", "--", "-p", "no:cacheprovider"], ".", ["-p", "no:cacheprovider"]),
+    ([".", "--", "-p", "no:cacheprovider", "tests/test_api.py"], ".", ["-p", "no:cacheprovider", "tests/test_api.py"]),
+    # a bare word after `--` is pytest's (a test file), never PATH; later `--` are pytest's too
+    (["--", "tests/test_api.py"], ".", ["tests/test_api.py"]),
+    (["proj", "--", "-k", "x", "--", "-q"], "proj", ["-k", "x", "--", "-q"]),
+    (["--threads", "4", "proj", "--isolate", "--"], "proj", []),
+    (["proj", "--", "--threads", "3"], "proj", ["--threads", "3"]),  # pytest's, not ours
+])
+def test_every_argument_after_the_separator_reaches_pytest_unchanged(argv, path, extra) -> None:
+    args, got_path, got_extra = _parse(*argv)
+    assert (got_path, got_extra) == (Path(path), extra)
+    ours = argv[: argv.index("--")]
+    assert args.threads == (ours[ours.index("--threads") + 1] if "--threads" in ours else "auto")
+
+
+def test_the_help_shows_the_pytest_forms(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser("test").parse_args(["test", "--help"])
+    out = capsys.readouterr().out
+    assert "[PATH] [-- PYTEST_ARG ...]" in out
+    for form in ("gilfree test . -- -x", "gilfree test -- -q", 'gilfree test . --threads 2 -- -k "lost and not slow"',
+                 "gilfree test . -- -p no:cacheprovider"):
+        assert form in out
+
+
 def test_pytest_arguments_without_the_separator_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         _parse("proj", "-k", "x")
     assert info.value.code == 2
-    assert "unrecognized arguments" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "gilfree test: error: unrecognized arguments: -k x" in err and "go after --" in err
 
 
 def test_exit_codes_follow_gilfree_conventions() -> None:

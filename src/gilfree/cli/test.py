@@ -16,14 +16,28 @@ from .common import console, err_console, positive_int
 from .python import resolve_python
 
 EPILOG = """\
+Every word after the first `--` goes to pytest unchanged, after gilfree's own options
+(which may come before or after PATH):
+  gilfree test . -- -x
+  gilfree test -- -q                            (PATH is then .)
+  gilfree test . --threads 2 -- -k "lost and not slow"
+  gilfree test . -- -p no:cacheprovider tests/test_api.py
 Each test runs in N threads released together, M iterations each, with per-thread
 function-scoped fixtures; hangs are reported with every thread's stack, and
 --isolate attributes a crash to its test and carries on. Tests that cannot run in
 threads (markers, monkeypatch/capsys..., process-wide changes) run once, with the
 reason listed. Inside your own venv the same plugin is `pytest --ft-threads auto`.
 exit codes: 0 the suite passed, 1 tests failed, hung or crashed (or the GIL was
-enabled), 2 bad input, 3 could not complete (no interpreter, pip failed...).
+enabled), 2 bad input, 3 could not complete (no interpreter, pip failed...),
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
+
+# gilfree.cli.parse_args cuts the command line at the first `--` and puts the rest here,
+# unparsed (argparse's REMAINDER cannot do that reliably next to an optional PATH: it
+# drops the `--` when PATH comes before it, and takes `-x` for PATH after a bare `--`).
+PASSTHROUGH = "pytest_args"
+PASSTHROUGH_HINT = "pytest's arguments go after --, e.g. gilfree test . -- -x"
+PYTEST_USAGE = " [-- PYTEST_ARG ...]"
 
 
 def _threads(text: str) -> str:
@@ -50,9 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--isolate", action="store_true", help="run tests in a worker process restarted after a crash")
     p.add_argument("--report", type=Path, metavar="PATH", help="keep the JSON stress report at PATH")
     p.add_argument("--json", action="store_true", help="print the stress report as JSON instead of a summary")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER, metavar="-- PYTEST ARGS",
-                   help="passed to pytest after --")
-    p.set_defaults(func=run, parser=p)
+    p.set_defaults(func=run, parser=p, **{PASSTHROUGH: []})
+    p.usage = p.format_usage().removeprefix("usage: ").rstrip("\n").replace("%", "%%") + PYTEST_USAGE
 
 
 def stress_arguments(args: argparse.Namespace) -> list[str]:
@@ -68,20 +81,8 @@ def stress_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def split_pytest_args(args: argparse.Namespace) -> tuple[argparse.Namespace, Path, list[str]]:
-    """(options, PATH, pytest's arguments).
-
-    argparse stops at PATH (everything after it lands in ``pytest_args``), so gilfree
-    options written after PATH are parsed again here; pytest's start after ``--``.
-    ``gilfree test -- -k x`` leaves PATH at '.'.
-    """
-    rest = list(args.pytest_args)
-    path = args.path
-    if path.startswith("-"):  # only after `--` does argparse take '-x' for PATH
-        return args, Path("."), [path, *rest]
-    before, after = (rest[: rest.index("--")], rest[rest.index("--") + 1 :]) if "--" in rest else (rest, [])
-    if before:
-        args = args.parser.parse_args([*before, path])
-    return args, Path(path), after
+    """(options, PATH, pytest's arguments) of a parsed ``gilfree test`` command line."""
+    return args, Path(args.path), list(getattr(args, PASSTHROUGH))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import BadInput, IncompleteError, InterpreterError
 from ..runtime.pipfailure import pip_failure_reason
-from ..runtime.processes import REGISTRY, kill_group, run
+from ..runtime.processes import REGISTRY, deferred_signals, kill_group, run
 from ..runtime.pyinfo import inspect_interpreter
 from ..runtime.venv import Venv, throwaway_venv
 
@@ -127,8 +127,9 @@ def _run_streaming(command: Sequence[str], *, cwd: Path, env: dict[str, str]) ->
     try:
         return proc.wait()
     except BaseException:
-        kill_group(proc)
-        proc.wait(timeout=10)
+        with deferred_signals():  # a second Ctrl-C must not leave it unreaped
+            kill_group(proc)
+            proc.wait(timeout=10)
         raise
     finally:
         kill_group(proc)  # stray grandchildren (abandoned worker processes) go too

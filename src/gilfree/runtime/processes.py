@@ -5,6 +5,11 @@ and anything it spawned (pip's build backends, a probe's stray threads or forks)
 registry knows every live group and every temporary directory, so that Ctrl-C or SIGTERM
 removes all of them even when the work runs on a pool of threads: the signal lands in the
 main thread, which cannot reach the workers' local variables, but can reach the registry.
+
+Cleanup is never cut short by a second signal: the registry forgets a directory only once
+it is gone (so a removal that was cut short anyway is retried by the next cleanup), and
+removals and ``cleanup`` hold SIGINT/SIGTERM until they are done (``deferred_signals``),
+then deliver them.
 """
 
 from __future__ import annotations
@@ -57,6 +62,49 @@ class ProcessResult:
             return f"signal {-self.returncode}"
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then deliver them to the handlers
+    that were set before (a Ctrl-C pressed while a directory is being deleted stops the
+    run once it is deleted, not half-way).
+
+    Only the main thread can set handlers, and only it runs them: in any other thread a
+    signal cannot interrupt the block, and this does nothing. Nested use is fine (the
+    inner block hands what it held to the outer one).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        held.append(signum)
+
+    previous: dict[int, object] = {}
+    try:
+        for signum in STOP_SIGNALS:
+            if signal.getsignal(signum) is not None:  # None: set outside Python, left alone
+                previous[signum] = signal.signal(signum, hold)
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+        for signum in dict.fromkeys(held):
+            _deliver(signum, previous[signum])
+
+
+def _deliver(signum: int, handler: object) -> None:
+    """What the signal would have done under ``handler`` (now set again)."""
+    if callable(handler):
+        handler(signum, None)
+    elif handler == signal.SIG_DFL:
+        signal.raise_signal(signum)
+    # SIG_IGN: ignored, as it would have been
+
+
 class Registry:
     """Live child process groups and temporary directories, for cleanup from anywhere."""
 
@@ -65,14 +113,16 @@ class Registry:
         self._procs: set[subprocess.Popen[str]] = set()
         self._dirs: set[Path] = set()
         self._closing = False
+        self._guards = 0  # cleanup_on_signals blocks open in the main thread
 
     @property
     def closing(self) -> bool:
         return self._closing
 
     def spawn(self, args: Sequence[str], **kwargs: object) -> subprocess.Popen[str]:
-        """Start a child in a new session and register it, atomically w.r.t. cleanup."""
-        with self._lock:
+        """Start a child in a new session and register it, atomically w.r.t. cleanup (and
+        w.r.t. Ctrl-C: a child that started is registered, so the cleanup finds it)."""
+        with deferred_signals(), self._lock:
             if self._closing:
                 raise ShuttingDown("interrupted: not starting new processes")
             proc: subprocess.Popen[str] = subprocess.Popen(  # type: ignore[call-overload]
@@ -89,10 +139,16 @@ class Registry:
             self._dirs.add(path)
 
     def remove_dir(self, path: Path) -> None:
-        """Delete a registered directory now (idempotent)."""
-        with self._lock:
-            self._dirs.discard(path)
-        shutil.rmtree(path, ignore_errors=True)
+        """Delete a registered directory now (idempotent).
+
+        It is forgotten only once it is gone: a removal that fails (a file that cannot
+        be deleted yet) leaves it registered, for the next ``cleanup`` to retry.
+        SIGINT/SIGTERM wait until the removal is done."""
+        with deferred_signals():
+            shutil.rmtree(path, ignore_errors=True)
+            if not os.path.lexists(path):
+                with self._lock:
+                    self._dirs.discard(path)
 
     def live_processes(self) -> int:
         with self._lock:
@@ -102,19 +158,29 @@ class Registry:
         """Kill every registered process group, then delete every registered directory.
 
         Refuses new children until ``reopen``: a worker thread that has not noticed the
-        interrupt yet must not start a probe that nobody will wait for.
+        interrupt yet must not start a probe that nobody will wait for. SIGINT/SIGTERM
+        wait until it is done (a second Ctrl-C does not leave a venv half-deleted).
         """
+        with deferred_signals():
+            with self._lock:
+                self._closing = True
+                procs = list(self._procs)
+            for proc in procs:
+                kill_group(proc)
+            for proc in procs:
+                with contextlib.suppress(Exception):
+                    proc.wait(timeout=5)
+            with self._lock:
+                # reaped: their pids may be reused (a caller cut short by the signal may
+                # never come to forget them)
+                self._procs.difference_update(p for p in procs if p.returncode is not None)
+                dirs = list(self._dirs)
+            for path in dirs:
+                self.remove_dir(path)
+
+    def registered_dirs(self) -> list[Path]:
         with self._lock:
-            self._closing = True
-            procs = list(self._procs)
-            dirs = list(self._dirs)
-        for proc in procs:
-            kill_group(proc)
-        for proc in procs:
-            with contextlib.suppress(Exception):
-                proc.wait(timeout=5)
-        for path in dirs:
-            self.remove_dir(path)
+            return sorted(self._dirs)
 
     def reopen(self) -> None:
         with self._lock:
@@ -160,9 +226,10 @@ def run(
         # A leader that exited may leave members behind (a daemonized grandchild).
         kill_group(proc)
     except BaseException:
-        kill_group(proc)
-        with contextlib.suppress(Exception):
-            proc.wait(timeout=5)
+        with deferred_signals():
+            kill_group(proc)
+            with contextlib.suppress(Exception):
+                proc.wait(timeout=5)
         raise
     finally:
         REGISTRY.forget(proc)
@@ -175,25 +242,35 @@ def cleanup_on_signals() -> Iterator[None]:
     """Turn SIGTERM into ``Terminated`` and clean the registry on any interrupt.
 
     Only the main thread may set signal handlers; elsewhere this only cleans up when a
-    KeyboardInterrupt passes through. Ordinary errors do not trigger it: a caller running
-    several audits must not lose the others' children to one failure. Nested use is fine:
-    the innermost handler restores the outer one.
+    KeyboardInterrupt passes through. SIGTERM keeps a handler that is already set (the
+    command line's, which turns it into ``Terminated`` too); only the default action is
+    replaced. Ordinary errors do not trigger it: a caller running several audits must not
+    lose the others' children to one failure. Nested use is fine: the outermost block
+    restores the handler and lets new children start again.
     """
     main = threading.current_thread() is threading.main_thread()
     previous = None
+    installed = False
 
     def on_sigterm(signum: int, frame: object) -> None:
+        signal.signal(signum, signal.SIG_IGN)  # once: the cleanup below must not be cut short
         REGISTRY.cleanup()
         raise Terminated(signum)
 
     if main:
-        previous = signal.signal(signal.SIGTERM, on_sigterm)
+        REGISTRY._guards += 1  # no call between this and the try: no signal lands there
     try:
+        if main and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            previous = signal.signal(signal.SIGTERM, on_sigterm)
+            installed = True
         yield
-    except KeyboardInterrupt:  # Ctrl-C, or Terminated from the handler above
+    except KeyboardInterrupt:  # Ctrl-C, or Terminated from a handler
         REGISTRY.cleanup()
         raise
     finally:
         if main:
-            signal.signal(signal.SIGTERM, previous)
-            REGISTRY.reopen()
+            if installed:
+                signal.signal(signal.SIGTERM, previous)
+            REGISTRY._guards -= 1
+            if not REGISTRY._guards:
+                REGISTRY.reopen()
