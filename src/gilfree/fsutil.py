@@ -250,14 +250,14 @@ def atomic_write_buffers(path: str | os.PathLike[str], buffers: Sequence[bytes],
     target = Path(path)
     tmp = f"{target.parent}{os.sep}.{target.name}.{secrets.token_hex(8)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(tmp, flags, 0o644)
-    except FileNotFoundError:
-        if not make_parents:
-            raise
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, flags, 0o644)
-    try:
+    try:  # the open is inside: a signal right after it still removes the file
+        try:
+            fd = os.open(tmp, flags, 0o644)
+        except FileNotFoundError:
+            if not make_parents:
+                raise
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, flags, 0o644)
         try:
             if mode is not None and hasattr(os, "fchmod"):
                 os.fchmod(fd, mode)
@@ -339,14 +339,16 @@ def check_output(path: str | os.PathLike[str], option: str = "--output") -> Outp
         raise BadInput(f"{option}: {shown_path(parent)} is not a directory", path=shown)
     probe = os.path.join(parent, f".{os.path.basename(real)}.{secrets.token_hex(8)}.probe")
     try:  # what the atomic write will do at the end: create a file beside the target
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except OSError as exc:
-        raise BadInput(f"{option}: cannot write in {shown_path(parent)}: {os_problem(exc)}",
-                       path=shown) from None
-    try:
-        os.unlink(probe)
-    except OSError:  # pragma: no cover - we just made it
-        pass
+        try:
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError as exc:
+            raise BadInput(f"{option}: cannot write in {shown_path(parent)}: {os_problem(exc)}",
+                           path=shown) from None
+    finally:  # also when a signal lands between the open and here
+        try:
+            os.unlink(probe)
+        except OSError:
+            pass
     return Output(real, shown, False, mode)
 
 

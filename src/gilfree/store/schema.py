@@ -139,6 +139,7 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # a signal right after COMMIT leaves none to roll back
+                conn.execute("ROLLBACK")
             raise
     return user_version(conn)
