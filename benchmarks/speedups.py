@@ -16,15 +16,22 @@ figures are ratios against references measured in the same run:
   one lock): their time / the unshared example's time at the same thread count.
 
 Interpreters: the default ``python3``; free-threaded builds from ``GILFREE_PYTHON``,
-``python -m gilfree.runtime.bootstrap --no-build`` (src/ on PYTHONPATH) and
-``python3.1Xt`` on PATH or under pyenv/uv; for each free-threaded minor version the GIL
-build nearest in version (PATH, pyenv, uv); ``--python PATH`` adds more. Standard
-library only: children run this same file with ``--child``.
+``python -m gilfree.runtime.bootstrap --no-build`` and the other places that module
+looks (its build cache holds one build per version; src/ on PYTHONPATH), ``python3.1Xt``
+on PATH or under pyenv/uv; for each free-threaded minor version the GIL build nearest in
+version (PATH, pyenv, uv); ``--python PATH`` adds more. Wanted free-threaded versions
+that are missing (3.13t-3.15t) are named in the output, never guessed. Standard library
+only: children run this same file with ``--child``.
 
-    python3 benchmarks/speedups.py [--quick] [--write docs/guide/examples-figures.md]
+    python3 benchmarks/speedups.py [--quick] [--write docs/examples/speedups-figures.md]
                                    [--python PATH ...] [--repeats 3]
 
-A full run takes about 2-3 minutes on 2 cores, ``--quick`` a few seconds. Exit codes:
+(The figures file lives beside the examples, not in docs/guide/: every .md there must be
+a page listed in nav.toml. docs/guide/examples.md carries a pasted copy.)
+
+With five interpreters a full run took 85 s on an idle 2-core machine and up to 270 s
+while other jobs shared it; ``--quick`` (tiny sizes, one child per interpreter) takes
+about 3 s. Exit codes:
 0 done, 1 a measurement failed, 2 no interpreter found, 130 interrupted (no child is
 left running).
 """
@@ -338,19 +345,39 @@ def load() -> str:
         return "n/a"
 
 
-def measure(config: Config, work: Workload, threads: list[int], repeats: int, quick: bool) -> str | None:
-    modes = [None, work.mode] if work.mode else [None]
-    spec = {"module": work.module, "modes": modes, "size": work.quick_size if quick else work.size,
-            "threads": threads, "repeats": repeats}
-    cmd = [config.interp.path, str(Path(__file__).resolve()), "--child", json.dumps(spec)]
+def _spec(work: Workload, threads: list[int], repeats: int, quick: bool) -> dict[str, Any]:
+    return {"module": work.module, "modes": [None, work.mode] if work.mode else [None],
+            "size": work.quick_size if quick else work.size, "threads": threads, "repeats": repeats}
+
+
+def measure(config: Config, works: list[tuple[Workload, list[int]]], repeats: int,
+            quick: bool) -> list[str]:
+    """Time `works` (workload, thread counts) in one child process on `config`; the
+    problems found, one line each. The full run gives each workload its own child (so
+    that its peak memory is its own); --quick puts them all in one."""
+    specs = [_spec(work, threads, repeats, quick) for work, threads in works]
+    names = ", ".join(work.name for work, _ in works)
+    cmd = [config.interp.path, str(Path(__file__).resolve()), "--child", json.dumps(specs)]
     try:
         out = _run_child(cmd, config.env(), CHILD_TIMEOUT)
     except subprocess.TimeoutExpired:
-        return f"{work.name} on {config.label}: no answer in {CHILD_TIMEOUT:.0f} s"
+        return [f"{names} on {config.label}: no answer in {CHILD_TIMEOUT:.0f} s"]
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["no output"])[-1]
-        return f"{work.name} on {config.label}: exit {out.returncode}: {last}"
-    data = json.loads(out.stdout.strip().splitlines()[-1])
+        return [f"{names} on {config.label}: exit {out.returncode}: {last}"]
+    problems = []
+    for (work, _), data in zip(works, json.loads(out.stdout.strip().splitlines()[-1])):
+        problem = _check(config, work, data)
+        if problem:
+            problems.append(problem)
+            continue
+        config.cells[work.name] = {"times": data["times"][str(work.mode)], "rss": data["max_rss_mib"]}
+        if work.mode:
+            config.cells[work.name + " (unshared)"] = {"times": data["times"]["None"]}
+    return problems
+
+
+def _check(config: Config, work: Workload, data: dict[str, Any]) -> str | None:
     if data["gil_enabled"] != (not config.interp.free_threaded or config.force_gil):
         return f"{work.name} on {config.label}: the GIL was {'on' if data['gil_enabled'] else 'off'}"
     for mode, results in data["results"].items():
@@ -358,9 +385,6 @@ def measure(config: Config, work: Workload, threads: list[int], repeats: int, qu
             return f"{work.name} on {config.label}: results differ by thread count: {results}"
     if work.mode and work.deterministic and data["results"]["None"] != data["results"][work.mode]:
         return f"{work.name} on {config.label}: {work.mode} gives another result than the unshared run"
-    config.cells[work.name] = {"times": data["times"][str(work.mode)], "rss": data["max_rss_mib"]}
-    if work.mode:
-        config.cells[work.name + " (unshared)"] = {"times": data["times"]["None"]}
     return None
 
 
@@ -500,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(json.loads(args.child))))
+        print(json.dumps([child(spec) for spec in json.loads(args.child)]))
         return 0
     args.argv = [a for a in (argv if argv is not None else sys.argv[1:])]
     if args.repeats is None:
@@ -537,14 +561,16 @@ def _main(args: argparse.Namespace) -> int:
         if i.free_threaded:
             configs.append(Config(i, force_gil=True))
     works = [*MAIN, *(() if args.no_variants else VARIANTS)]
-    failures = []
-    for work in works:
+    failures: list[str] = []
+    jobs = [(work, threads if work in MAIN else threads[:2]) for work in works]
+    batches = [jobs] if args.quick else [[job] for job in jobs]
+    for batch in batches:
         for c in configs:
-            print(f"  {work.name:<26} {c.label:<22}", end="", file=sys.stderr, flush=True)
-            problem = measure(c, work, threads if work in MAIN else threads[:2], args.repeats, args.quick)
-            if problem:
-                failures.append(problem)
-            print(f" {'FAILED' if problem else 'ok'}", file=sys.stderr)
+            label = "all examples" if len(batch) > 1 else batch[0][0].name
+            print(f"  {label:<26} {c.label:<26}", end="", file=sys.stderr, flush=True)
+            problems = measure(c, batch, args.repeats, args.quick)
+            failures += problems
+            print(f" {'FAILED' if problems else 'ok'}", file=sys.stderr)
     wall = time.perf_counter() - clock
     ticks1, own1 = cpu_ticks(), own_cpu()
     others = ""

@@ -155,3 +155,25 @@ def test_ctrl_c_removes_the_venv_and_the_children(tmp_path: Path, ft_python: Pat
     assert list(scratch.iterdir()) == []
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)
+
+
+@pytest.mark.ft
+@needs_default_pass
+def test_python_version_picks_the_series(tmp_path: Path, ft_python: Path) -> None:
+    """`--python-version` runs the suite on that free-threaded series, found as
+    `gilfree python` finds it (here: the one GILFREE_PYTHON names)."""
+    from gilfree.runtime.pyinfo import inspect_interpreter
+
+    info = inspect_interpreter(ft_python)
+    series = f"{info.version[0]}.{info.version[1]}t"
+    project = _project(tmp_path / "proj", "def test_ok():\n    assert True\n")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    proc = _gilfree(str(project), "--python-version", series, "--threads", "2", "--iterations", "2",
+                    "--", "-p", "no:cacheprovider", tmp=scratch)
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out
+    assert f"gilfree test on Python {info.label}" in out
+    proc = _gilfree(str(project), "--python-version", "all", "--json", tmp=scratch)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "--report and --json take one run" in out

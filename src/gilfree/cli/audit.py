@@ -25,7 +25,7 @@ from ..runtime.venv import temporary_directory
 from ..verdicts.model import AuditResult
 from ..verdicts.serialize import document
 from .common import add_format_option, console, err_console, positive_int
-from ..runtime import bootstrap
+from .python import interpreters
 from ..runtime.bootstrap import version_arg
 
 EPILOG = """\
@@ -151,16 +151,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_table(results)
     return exit_code(results, args.fail_on)
-
-
-def interpreters(python: str | None, version: str | None) -> list[Path]:
-    """``--python``, else the ``--python-version`` series (each of them for ``all``), else
-    the default interpreter; found or built as ``gilfree python`` does."""
-    if python:
-        return [Path(python)]
-    if version == "all":
-        return [path for _, path in bootstrap.resolve("all", build=True)]  # type: ignore[misc]
-    return [bootstrap.find_ft_python(version)]
 
 
 def _pip_args(wanted: AuditInput, tmp: Path) -> list[str]:

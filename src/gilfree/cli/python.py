@@ -30,11 +30,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def resolve_python(explicit: str | None) -> Path:
-    """``--python`` when given, else the bootstrap's choice (which may build one)."""
-    return Path(explicit) if explicit else bootstrap.find_ft_python()
-
-
 def run(args: argparse.Namespace) -> int:
     if args.list:
         show_list(bootstrap.list_pythons())
@@ -63,3 +58,13 @@ def show_list(records: list[bootstrap.PythonRecord]) -> None:
         notes = "; ".join(x for x in ("default" if r is default else "", r.notes) if x)
         table.add_row(r.version, r.full_version or "-", r.source, str(r.path or "-"), notes)
     console.print(table)
+
+
+def interpreters(python: str | None, version: str | None) -> list[Path]:
+    """``--python``, else the ``--python-version`` series (each of them for ``all``), else
+    the default interpreter; found or built as ``gilfree python`` does (audit and test)."""
+    if python:
+        return [Path(python)]
+    if version == "all":
+        return [path for _, path in bootstrap.resolve("all", build=True)]  # type: ignore[misc]
+    return [bootstrap.find_ft_python(version)]

@@ -11,9 +11,11 @@ from typing import Any
 from rich.markup import escape
 
 from ..commands.test import SuiteRun, run_suite
+from ..errors import BadInput
+from ..runtime.bootstrap import version_arg
 from ..runtime.processes import Terminated, cleanup_on_signals
 from .common import console, err_console, positive_int
-from .python import resolve_python
+from .python import interpreters
 
 EPILOG = """\
 Every word after the first `--` goes to pytest unchanged, after gilfree's own options
@@ -54,7 +56,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "gilfree's thread-stress plugin.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("path", nargs="?", default=".", metavar="PATH", help="project directory (default .)")
-    p.add_argument("--python", metavar="PATH", help="free-threaded interpreter (default: found or built)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--python", metavar="PATH", help="free-threaded interpreter (default: found or built)")
+    where.add_argument("--python-version", type=version_arg, metavar="{3.13t,3.14t,3.15t,all}",
+                       help="run on this free-threaded series (found or built); `all`: on each in turn, "
+                            "the worst exit code wins (default: the newest final release)")
     p.add_argument("--threads", type=_threads, default="auto", metavar="N|auto", help="threads per test (default auto)")
     p.add_argument("--iterations", type=positive_int, default=10, metavar="M",
                    help="iterations per thread (default 10)")
@@ -93,16 +99,20 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         with cleanup_on_signals():
-            result = run_suite(path, python=resolve_python(args.python), stress_args=stress_arguments(args),
-                               pytest_args=pytest_args, report_path=args.report, progress=progress)
+            pythons = interpreters(args.python, args.python_version)
+            if len(pythons) > 1 and (args.report or args.json):
+                raise BadInput("--report and --json take one run: give one --python-version")
+            results = [run_suite(path, python=python, stress_args=stress_arguments(args), pytest_args=pytest_args,
+                                 report_path=args.report, progress=progress) for python in pythons]
     except Terminated:
         err_console.print("gilfree: terminated")
         return 143
-    if args.json:
-        sys.stdout.write(json.dumps(result.report, indent=2) + "\n")
-    else:
-        print_summary(result)
-    return exit_code(result.exit_code)
+    for result in results:
+        if args.json:
+            sys.stdout.write(json.dumps(result.report, indent=2) + "\n")
+        else:
+            print_summary(result)
+    return max(exit_code(r.exit_code) for r in results)
 
 
 def exit_code(pytest_code: int) -> int:
