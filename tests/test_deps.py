@@ -248,7 +248,7 @@ def test_cli_markdown_and_table(fake_index: FakeIndex, tmp_path: Path, capsys: p
     _cli(fake_index, tmp_path, str(req), "-t", f"{L13.name},{W13.name}", "-f", "markdown", "--all")
     md = capsys.readouterr().out
     assert md.startswith("## Free-threading readiness: requirements.txt")
-    assert ("| `3.13t` | ⛔ not ready on all 2 platforms: winhelper blocked (win_amd64); "
+    assert ("| `3.13t` | ⛔ not ready on both platforms: winhelper blocked (win_amd64); "
             "fastjson upgrade to >= 2.0 (3 dependencies) |") in md
     assert "| `3.13t-win_amd64` | ⛔ not ready: 1 upgrade, 1 blocked (3 dependencies) |" in md  # per target
     assert "⬆️ upgrade to >= 2.0 | all targets | requirements.txt → fastjson |" in md

@@ -75,7 +75,7 @@ def python_summaries(report: DepsReport) -> tuple[PythonDepsSummary, ...]:
 def platforms_text(some: Sequence[str], every: Sequence[str]) -> str:
     """``win_arm64``, ``all 8 platforms`` or ``all but win_arm64``: the shorter way to say it."""
     if len(some) == len(every):
-        return f"all {len(every)} platforms" if len(every) > 1 else some[0]
+        return some[0] if len(every) == 1 else "both platforms" if len(every) == 2 else f"all {len(every)} platforms"
     rest = [p for p in every if p not in some]
     if len(some) > len(rest):
         return f"all but {', '.join(rest)}"
