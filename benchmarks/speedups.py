@@ -410,7 +410,6 @@ def report(configs: list[Config], interps: list[Interpreter], ref: Interpreter |
            threads: list[int], args: argparse.Namespace, started: dt.datetime, seconds: float,
            loads: tuple[str, str], others: str, failures: list[str]) -> str:
     ref_cfg = next((c for c in configs if ref and c.interp is ref and not c.force_gil), None)
-    ts = " / ".join(str(n) for n in threads)
     lines = [
         "Measured by `" + " ".join(["python3", "benchmarks/speedups.py", *args.argv]) + "` on "
         f"{started:%Y-%m-%d %H:%M} UTC ({seconds:.0f} s{', quick sizes: not for citing' if args.quick else ''}).",

@@ -84,13 +84,12 @@ class _PageTap:
                      known: Callable[[str], K | None] | None = None) -> Page[K]:
         if index_url is not None:
             return self._client.project_page(name, index_url, known)
-        ask = known
-        if known is not None:
-            def ask(digest: str) -> K | None:
-                if self._bases.get(name) != history_basis(digest, self._targets):
-                    return None
-                return known(digest)
-        page = self._client.project_page(name, index_url, ask)
+        def ask(digest: str) -> K | None:
+            if known is None or self._bases.get(name) != history_basis(digest, self._targets):
+                return None
+            return known(digest)
+
+        page = self._client.project_page(name, index_url, ask if known is not None else None)
         found = None
         if page.files is not None:
             basis = history_basis(page.digest, self._targets)
