@@ -312,7 +312,7 @@ def test_killed_run_is_resumed_and_completed(test_index, index_config: IndexConf
     names_file = tmp_path / "ranking.txt"
     names_file.write_text("\n".join(names) + "\n")
     db = tmp_path / "killed.sqlite3"
-    test_index.faults.slow(0.04, times=100_000)  # every answer late: time to stop the run
+    test_index.faults.slow(0.08, times=100_000)  # every answer late: time to stop the run
     first = _start(db, test_index, names_file, tmp_path)
     _stop_after(first, db, 4, signal.SIGKILL)
     assert first.returncode == -signal.SIGKILL
