@@ -39,12 +39,13 @@ def marked_processes(marker: bytes) -> list[tuple[int, list[str]]]:
 
 
 def wait_for(predicate, timeout: float) -> bool:
+    """Whether ``predicate()`` holds within ``timeout`` seconds (also tests/test_signals.py)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.1)
-    return False
+        time.sleep(0.05)
+    return predicate()
 
 
 STAGES = {

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from test_runtime_cleanup import marked_processes, wait_for
 
 import gilfree
 from gilfree.store.db import Store
@@ -85,36 +86,12 @@ def handlers_in_place(pid: int) -> bool:
     return any(int(mask, 16) & bit for mask in masks.values())
 
 
-def marked_processes(marker: bytes) -> list[tuple[int, list[str]]]:
-    """(pid, argv) of every live process whose environment holds ``marker``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if marker in (entry / "environ").read_bytes():
-                argv = (entry / "cmdline").read_bytes().split(b"\0")
-                found.append((int(entry.name), [a.decode(errors="replace") for a in argv if a]))
-        except OSError:  # gone meanwhile, or a zombie
-            continue
-    return found
-
-
 def fsutil_window(path: Path) -> bool:
     """An empty file that fsutil made beside the output and a signal kept it from
     removing: it creates one (``os.open``) just before the ``try`` that removes it, in the
     write probe of ``check_output`` and in ``atomic_write_buffers``. Never the output itself,
     never a partial one (a signal during the write removes the temporary file)."""
     return path.name.endswith((".probe", ".tmp")) and path.stat().st_size == 0
-
-
-def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 @dataclass
