@@ -8,7 +8,7 @@ from packaging.version import Version
 from rich.text import Text
 
 from ..verdicts.model import PackageStatus, PythonState, PythonSummary, Target, TargetStatus, Verdict
-from ..verdicts.pystate import STATE_LABEL, summarize
+from ..verdicts.pystate import short_label, summarize
 
 STYLES = {
     Verdict.FT_WHEEL: "bold green",
@@ -50,13 +50,8 @@ def summaries(status: PackageStatus) -> dict[str, PythonSummary]:
 
 
 def state_text(summary: PythonSummary) -> Text:
-    """The state's short label, with its one number (≤ X, k/n platforms)."""
-    label = STATE_LABEL[summary.state]
-    if summary.state is PythonState.OLDER:
-        label = f"≤ {summary.older_version}"
-    elif summary.state is PythonState.FT_SOME:
-        label += f" {summary.platforms - len(summary.missing_platforms)}/{summary.platforms}"
-    return Text(label, style=STATE_STYLES[summary.state])
+    """The state's short label, coloured by state."""
+    return Text(short_label(summary), style=STATE_STYLES[summary.state])
 
 
 def python_cell(status: PackageStatus, python: tuple[int, int]) -> Text:

@@ -23,8 +23,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..store.codes import CATEGORIES, VERDICTS
-from ..verdicts.model import PythonState, PythonSummary
-from ..verdicts.pystate import STATE_LABEL, display_order
+from ..verdicts.pystate import STATE_LABEL, display_order, short_label
 from ..store.overlay import Curated
 from ..verdicts.serialize import document, to_data
 from . import charts
@@ -61,17 +60,8 @@ def _environment() -> jinja2.Environment:
     env.filters["num"] = lambda n: "-" if n is None else f"{n:,}"
     env.filters["pct"] = lambda part, total: f"{100.0 * part / total:.1f}%" if total else "-"
     env.globals.update(categories=CATEGORIES, labels=charts.LABELS, gilfree_version=__version__,
-                       state_label=_state_label)
+                       state_label=short_label)
     return env
-
-
-def _state_label(summary: PythonSummary) -> str:
-    """A state's short label, with its one number ("≤ 2.4.6", "some platforms 6/8")."""
-    if summary.state is PythonState.OLDER:
-        return f"≤ {summary.older_version}"
-    if summary.state is PythonState.FT_SOME:
-        return f"{STATE_LABEL[summary.state]} {summary.platforms - len(summary.missing_platforms)}/{summary.platforms}"
-    return STATE_LABEL[summary.state]
 
 
 class _Writer:
@@ -238,7 +228,7 @@ def _history_document(data: SiteData) -> dict[str, Any]:
 def _search_document(data: SiteData, guide: Guide) -> dict[str, Any]:
     """search-index.js: the guide's sections and every package with its search terms."""
     packages = [[r.name, search_terms(r.name), r.summary[:120],
-                 " · ".join(f"{py}t: {_state_label(s)}" for py, s in r.pythons.items())] for r in data.rows]
+                 " · ".join(f"{py}t: {short_label(s)}" for py, s in r.pythons.items())] for r in data.rows]
     return {"docs": search_entries(guide), "packages": packages}
 
 

@@ -216,6 +216,17 @@ def describe(summary: PythonSummary) -> str:
     return STATE_TEXT[s]
 
 
+def short_label(summary: PythonSummary) -> str:
+    """The state's short label with its one number ("≤ 2.4.6", "some platforms 6/8"), as
+    the status table, the site's badges and its search show it."""
+    if summary.state is PythonState.OLDER:
+        return f"≤ {summary.older_version}"
+    label = STATE_LABEL[summary.state]
+    if summary.state is PythonState.FT_SOME:
+        label += f" {summary.platforms - len(summary.missing_platforms)}/{summary.platforms}"
+    return label
+
+
 STATE_TEXT: Mapping[PythonState, str] = {
     PythonState.FT_ALL: "free-threaded wheels on every platform",
     PythonState.FT_SOME: "free-threaded wheels on some platforms",
