@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..commands.deps import FAIL_ON, Action, DepsReport, DepStatus, DepTarget, check_project
+from ..commands.deps import FAIL_ON, Action, DepsReport, DepStatus, DepTarget, check_project, move_text
 from ..commands.deps_summary import python_summaries, python_summary_text
 from ..errors import BadInput
 from ..fsutil import check_output
@@ -227,15 +227,11 @@ def describe_targets(chosen: Sequence[Target], all_targets: Sequence[Target]) ->
 
 
 def action_text(dep: DepStatus, t: DepTarget) -> str:
-    if t.action is Action.UPGRADE:
-        return f"upgrade to >= {t.upgrade_to}"
-    if t.action is Action.DOWNGRADE:  # newer releases dropped their free-threaded wheels
-        return f"downgrade to <= {t.downgrade_to}"
     if t.action is Action.BLOCKED:
         return f"blocked: {dep.project_url}"
     if t.action is Action.ERROR:
         return f"error: {t.detail}" if t.detail else "error"
-    return t.action.value
+    return move_text(t.action, t.upgrade_to or t.downgrade_to)
 
 
 def _plural(n: int, one: str, many: str) -> str:

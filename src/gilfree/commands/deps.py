@@ -143,6 +143,15 @@ def advise(in_use: TargetStatus, version: str, latest: TargetStatus | None = Non
     return Action.BLOCKED, None
 
 
+def move_text(action: Action, move_to: str | None) -> str:
+    """``upgrade to >= X`` / ``downgrade to <= X``, else the action's name."""
+    if action is Action.UPGRADE:
+        return f"upgrade to >= {move_to}"
+    if action is Action.DOWNGRADE:  # newer releases dropped their free-threaded wheels
+        return f"downgrade to <= {move_to}"
+    return action.value
+
+
 def project_url(index_url: str, name: str) -> str:
     """The page a user can open about a project (PyPI's, else the index's simple page)."""
     if "pypi.org/" in index_url:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..verdicts.model import Target
-from .deps import Action, DepsReport, TargetSummary
+from .deps import Action, DepsReport, TargetSummary, move_text
 
 
 @dataclass(frozen=True)
@@ -84,12 +84,7 @@ def platforms_text(some: Sequence[str], every: Sequence[str]) -> str:
 
 def holdback_text(h: Holdback, summary: PythonDepsSummary) -> str:
     """``numpy downgrade to <= 2.4.6`` plus the platforms when not all of them."""
-    if h.action is Action.UPGRADE:
-        what = f"upgrade to >= {h.move_to}"
-    elif h.action is Action.DOWNGRADE:
-        what = f"downgrade to <= {h.move_to}"
-    else:
-        what = h.action.value
+    what = move_text(h.action, h.move_to)
     partial = len(h.platforms) < len(summary.platforms)
     where = f" ({platforms_text(h.platforms, summary.platforms)})" if partial else ""
     return f"{h.name} {what}{where}"
