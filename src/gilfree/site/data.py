@@ -14,8 +14,6 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from ..store import read
 from ..store.audits import audit_data
 from ..store.codes import CATEGORIES, UNCHECKED, category, target_category
@@ -26,7 +24,7 @@ from ..store.read import HistoryPoint, RunInfo
 from ..verdicts.history import DATA_VERSION, PackageHistory
 from ..verdicts.headline import Headline, count_headlines
 from ..verdicts.model import PythonSummary
-from ..verdicts.pystate import display_order, native_from_data, summarize_data
+from ..verdicts.pystate import display_order, native_from_data, summarize_data, version_key
 from .series import Computed, computed_series, measured_counts
 
 
@@ -142,11 +140,6 @@ def headlines(rows: Sequence[PackageRow], pythons: Sequence[str]) -> list[Headli
     return count_headlines(((row.native, row.pythons) for row in rows), pythons)
 
 
-def version_key(text: str) -> tuple[int, Any]:
-    try:
-        return (0, Version(text))
-    except InvalidVersion:
-        return (1, text)
 
 
 def python_codes(codes: str, targets: Sequence[str], python: str) -> str:

@@ -23,12 +23,12 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..store.codes import CATEGORIES, VERDICTS
-from ..verdicts.pystate import STATE_LABEL, display_order, short_label
+from ..verdicts.pystate import STATE_LABEL, display_order, short_label, version_key
 from ..store.overlay import Curated
 from ..verdicts.serialize import document, to_data
 from . import charts
 from .aliases import search_terms
-from .data import PackageRow, SiteData, version_key
+from .data import PackageRow, SiteData
 from .links import safe_url
 from .guide import Guide, load_guide, search_entries
 from .markdown import read_doc, render_markdown

@@ -38,7 +38,7 @@ PRIMARY = "3.14"
 def display_order(pythons: Iterable[str]) -> list[str]:
     """``PRIMARY`` first (when present), then the others newest first."""
     pythons = list(pythons)
-    rest = sorted((p for p in pythons if p != PRIMARY), key=_key, reverse=True)
+    rest = sorted((p for p in pythons if p != PRIMARY), key=version_key, reverse=True)
     return ([PRIMARY] if PRIMARY in pythons else []) + rest
 
 
@@ -69,7 +69,8 @@ class Cell:
     latest_uploaded: str | None = None
 
 
-def _key(text: str) -> tuple[int, Any]:
+def version_key(text: str) -> tuple[int, Any]:
+    """PEP 440 order, with strings that are not versions after all the versions."""
     try:
         return (0, Version(text))
     except InvalidVersion:
@@ -114,8 +115,8 @@ def summarize_python(python: str, cells: Sequence[Cell], native: bool | None) ->
     with_ft = {_Kind.FT, _Kind.OLDER}
     without = tuple(p for p, k in kinds.items() if k not in with_ft | {_Kind.BINARY})
     nothing = tuple(p for p, k in kinds.items() if k in (_Kind.BLOCKED, _Kind.MISSING))
-    firsts = sorted((c for c in cells if c.first_ft), key=lambda c: _key(c.first_ft or ""))
-    lasts = sorted((c for c in cells if c.latest_ft), key=lambda c: _key(c.latest_ft or ""))
+    firsts = sorted((c for c in cells if c.first_ft), key=lambda c: version_key(c.first_ft or ""))
+    lasts = sorted((c for c in cells if c.latest_ft), key=lambda c: version_key(c.latest_ft or ""))
     if _Kind.ERROR in found:
         state = PythonState.ERROR
     elif found == {_Kind.MISSING}:
@@ -142,7 +143,7 @@ def summarize_python(python: str, cells: Sequence[Cell], native: bool | None) ->
         platforms=len(cells),
         ft_platforms=ft,
         missing_platforms=without if state is PythonState.FT_SOME else nothing if state is PythonState.BLOCKED else (),
-        older_version=min(older, key=_key) if older else None,
+        older_version=min(older, key=version_key) if older else None,
         first_ft_version=firsts[0].first_ft if firsts else None,
         latest_ft_version=lasts[-1].latest_ft if lasts else None,
         first_ft_uploaded=firsts[0].first_uploaded if firsts else None,
@@ -154,7 +155,7 @@ def _by_python(cells: Iterable[tuple[str, Cell]]) -> dict[str, list[Cell]]:
     out: dict[str, list[Cell]] = {}
     for python, cell in cells:
         out.setdefault(python, []).append(cell)
-    return dict(sorted(out.items(), key=lambda item: _key(item[0])))
+    return dict(sorted(out.items(), key=lambda item: version_key(item[0])))
 
 
 def summarize(status: PackageStatus) -> tuple[PythonSummary, ...]:
