@@ -93,9 +93,3 @@ def read_doc(path: str) -> str:
     for part in path.split("/"):
         node = node.joinpath(part)
     return node.read_text(encoding="utf-8")
-
-
-def render_doc(name: str) -> tuple[str, Markup]:
-    """(title, HTML) of ``site/docs/<name>``."""
-    doc = render_markdown(read_doc(name), name)
-    return doc.title, doc.html
